@@ -1,0 +1,115 @@
+"""Figures of a Monte Carlo summary. Each plot function takes the data and ``ax=None`` and
+returns the figure; :func:`save_summary_figures` is the caller that writes PNGs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+STATUS_COLOURS = {
+    "agreement": "#2a9d8f",
+    "ratification_failed": "#8ab17d",
+    "stalemate": "#e9c46a",
+    "limited_escalation": "#f4a261",
+    "war": "#e76f51",
+    "nato_russia_war": "#9b2226",
+}
+
+
+def _axes(ax):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+    return ax.figure, ax
+
+
+def _title(summary: dict, what: str) -> str:
+    return f"{what}\n{summary['scenario']}, {summary['protocol']} protocol, {summary['n_runs']:,} runs (seed {summary['seed']})"
+
+
+def _bars_with_intervals(ax, estimates: dict, colours=None) -> None:
+    names = list(estimates)
+    p = np.array([estimates[n]["p"] for n in names])
+    lo = np.array([estimates[n]["lo"] for n in names])
+    hi = np.array([estimates[n]["hi"] for n in names])
+    colour = [colours.get(n, "#577590") for n in names] if colours else "#577590"
+    ax.bar(names, p, color=colour, yerr=np.vstack([p - lo, hi - p]), capsize=4, ecolor="black")
+    for x, value in enumerate(p):
+        ax.annotate(f"{value:.1%}", (x, value), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_ylim(0, min(1.0, max(0.05, float(hi.max()) * 1.2)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.tick_params(axis="x", labelrotation=20)
+
+
+def plot_status(summary: dict, ax=None):
+    """How negotiations ended: probability of each status with its 95% Wilson interval."""
+    fig, ax = _axes(ax)
+    _bars_with_intervals(ax, summary["status"], STATUS_COLOURS)
+    ax.set_ylabel("Share of runs (95% Wilson interval)")
+    ax.set_xlabel("Outcome status")
+    ax.set_title(_title(summary, "How the negotiation ends"))
+    return fig
+
+
+def plot_rungs(summary: dict, ax=None):
+    """The highest escalation rung each run reached."""
+    fig, ax = _axes(ax)
+    _bars_with_intervals(ax, summary["highest_rung"])
+    ax.set_ylabel("Share of runs (95% Wilson interval)")
+    ax.set_xlabel("Highest escalation rung reached")
+    ax.set_title(_title(summary, "Escalation"))
+    return fig
+
+
+def plot_rounds(summary: dict, ax=None):
+    """How many rounds runs lasted before their outcome."""
+    fig, ax = _axes(ax)
+    histogram = summary["rounds"]["histogram"]
+    rounds = [int(r) for r in histogram]
+    counts = np.array([histogram[r] for r in histogram]) / max(summary["n_runs"], 1)
+    ax.bar(rounds, counts, color="#577590")
+    ax.set_xticks(rounds)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("Round in which the run ended")
+    ax.set_ylabel("Share of runs")
+    ax.set_title(_title(summary, f"Rounds to outcome (mean {summary['rounds']['mean']:.2f})"))
+    return fig
+
+
+def plot_acceptance(summary: dict, ax=None):
+    """Which actors accept the final package at their last aspiration."""
+    fig, ax = _axes(ax)
+    _bars_with_intervals(ax, summary["acceptance"])
+    ax.set_ylabel("Share of runs accepting (95% Wilson interval)")
+    ax.set_xlabel("Actor")
+    ax.set_title(_title(summary, "Acceptance of the final package by actor"))
+    return fig
+
+
+FIGURES = {
+    "status.png": plot_status,
+    "escalation_rung.png": plot_rungs,
+    "rounds.png": plot_rounds,
+    "acceptance.png": plot_acceptance,
+}
+
+
+def save_summary_figures(summary: dict, folder: Path) -> list[Path]:
+    """Write every summary figure as a PNG (each renamed into place when complete)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, plot in FIGURES.items():
+        fig = plot(summary)
+        path = folder / name
+        partial = folder / f".{name}.partial"
+        fig.savefig(partial, dpi=120, format="png", metadata={"Software": None})
+        plt.close(fig)
+        os.replace(partial, path)
+        paths.append(path)
+    return paths

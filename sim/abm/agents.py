@@ -1,0 +1,60 @@
+"""Negotiating actors as Mesa agents; every decision is a call into :mod:`sim.core`."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.core import decisions
+
+
+class Negotiator(mesa.Agent):
+    """One party at the table (the US, Russia, Ukraine, the NATO allies, ...).
+
+    Parameters are fixed at creation from the run's draws; ``decide`` is the actor's whole
+    turn: evaluate the text, compare it with the current aspiration, say yes or no.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        name: str,
+        contributions: np.ndarray,
+        reservation: float,
+        surplus: float,
+        deadline: int,
+        concession_exponent: float,
+        must_accept_every_text: bool,
+        veto_items: np.ndarray,
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.contributions = contributions
+        self.reservation = reservation
+        self.surplus = surplus
+        self.deadline = deadline
+        self.concession_exponent = concession_exponent
+        self.must_accept_every_text = must_accept_every_text
+        self.veto_items = veto_items
+        self.utility = np.nan
+        self.aspiration = np.nan
+        self.asked = False
+        self.accepted = False
+
+    def aspiration_at(self, t: int) -> float:
+        """Current aspiration, with the current (possibly shifted) reservation."""
+        return decisions.aspiration(self.reservation, self.surplus, self.deadline, self.concession_exponent, t)
+
+    def evaluate(self, text: np.ndarray) -> float:
+        return decisions.utility(self.contributions, text)
+
+    def decide(self, text: np.ndarray, t: int) -> None:
+        """Evaluate the text on the table in round ``t`` and accept or refuse it."""
+        self.utility = self.evaluate(text)
+        self.aspiration = self.aspiration_at(t)
+        self.asked = decisions.must_accept(self.must_accept_every_text, self.veto_items, text)
+        self.accepted = decisions.accepts(self.utility, self.aspiration)
+
+    def shift_reservation(self, new_reservation: float) -> None:
+        """Escalation changed this actor's BATNA (sanctions, war)."""
+        self.reservation = new_reservation

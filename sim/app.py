@@ -1,0 +1,165 @@
+"""The ``negsim`` command: a Hydra app around :func:`sim.montecarlo.run_monte_carlo`.
+
+Bad input ends with one line on stderr naming the field and the bad value, exit status 2 and
+no results: the command line is composed and validated before Hydra creates a run directory.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+import yaml
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import register_configs
+from sim.errors import ConfigError
+from sim.montecarlo import MonteCarlo, run_monte_carlo
+from sim.protocols import Protocol, protocol_from_dict
+from sim.scenario import Scenario, scenario_from_dict
+
+CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
+SCHEME = "negsim-scenarios"
+register_configs()
+
+
+def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
+    """Turn a composed config into validated objects (raises :class:`ConfigError`)."""
+    container = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
+    container.pop("hydra", None)
+    scenario = scenario_from_dict(container["scenario"])
+    protocol = protocol_from_dict(container["protocol"])
+    mc = MonteCarlo(**container["mc"])
+    engine = container["engine"]["name"]
+    if engine not in ("batch", "mesa"):
+        raise ConfigError("engine.name", engine, "unknown engine; use 'batch' or 'mesa'")
+    return scenario, protocol, engine, mc, container
+
+
+def run(cfg: DictConfig, out_dir: Path) -> dict:
+    """Run the configured Monte Carlo into ``out_dir`` and draw its figures."""
+    scenario, protocol, engine, mc, container = build(cfg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = run_monte_carlo(scenario, protocol, engine, mc, out_dir, container)
+    if cfg.figures:
+        from analysis.figures import save_summary_figures
+
+        save_summary_figures(summary, out_dir / "figures")
+    if not cfg.quiet:
+        from analysis.report import format_summary
+
+        print(format_summary(summary, out_dir))
+    return summary
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+def _hydra_main(cfg: DictConfig) -> None:
+    try:
+        run(cfg, Path(HydraConfig.get().runtime.output_dir))
+    except ConfigError as error:
+        _fail(error)
+
+
+def _fail(error: Exception) -> None:
+    print(f"negsim: error: {error}", file=sys.stderr)
+    sys.exit(2)
+
+
+# --- command-line checks before Hydra runs ---------------------------------------------------
+FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
+FLAGS_WITHOUT_CHECK = {"--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc", "--version"}
+
+
+def expand_scenario_file(args: list[str]) -> list[str]:
+    """``scenario_file=PATH`` becomes ``scenario=<stem>`` from a search path holding PATH."""
+    out = []
+    for arg in args:
+        if not arg.startswith("scenario_file="):
+            out.append(arg)
+            continue
+        path = Path(arg.split("=", 1)[1]).expanduser()
+        if not path.is_file():
+            raise ConfigError("scenario_file", str(path), "no such file")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError("scenario_file", str(path), f"not valid YAML{where}") from None
+        if not isinstance(data, dict):
+            raise ConfigError("scenario_file", str(path), "must hold a YAML mapping (a scenario)")
+        from hydra_plugins.negsim_scenarios import BUNDLED
+
+        if (BUNDLED / f"{path.stem}.yaml").exists() and (BUNDLED / f"{path.stem}.yaml").resolve() != path.resolve():
+            raise ConfigError("scenario_file", str(path), "its name clashes with a bundled scenario; rename the file")
+        out += [f"scenario_file={path.resolve()}", f"scenario={path.stem}", f"hydra.searchpath=[{SCHEME}://{path.resolve()}]"]
+    return out
+
+
+def check_command_line(args: list[str]) -> None:
+    """Compose and validate the config of every sweep value before Hydra starts a job."""
+    if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
+        return
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    overrides, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in FLAGS_WITH_VALUE:
+            skip = True
+        elif arg.startswith("-"):
+            continue
+        elif not arg.startswith(("hydra.", "hydra/")) or arg.startswith("hydra.searchpath"):
+            overrides.append(arg)
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception as error:  # Hydra's override grammar: report its first line only
+        raise ConfigError("command line", " ".join(overrides), _first_line(error)) from None
+    choices = [
+        [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
+        for o in parsed
+    ]
+    first = [values[0] for values in choices]
+    combinations = [first] + [
+        first[:i] + [value] + first[i + 1 :] for i, values in enumerate(choices) for value in values[1:]
+    ]
+    with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
+        for combination in combinations:
+            try:
+                cfg = compose(config_name="config", overrides=combination)
+            except Exception as error:
+                raise ConfigError("command line", " ".join(combination), _compose_message(error)) from None
+            build(cfg)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _compose_message(error: BaseException) -> str:
+    """One line from Hydra's or OmegaConf's multi-line composition errors."""
+    cause = error.__cause__ or error.__context__
+    full_key = getattr(cause, "full_key", None) or getattr(error, "full_key", None)
+    text = _first_line(error)
+    if "Could not find" in text or "Could not load" in text:
+        return text.replace("In 'config': ", "")
+    if cause is not None and full_key:
+        return f"{full_key}: {_first_line(cause)}"
+    return text
+
+
+def main() -> None:
+    """Console entry point (``negsim`` and ``python -m sim``)."""
+    args = sys.argv[1:]
+    try:
+        args = expand_scenario_file(args)
+        check_command_line(args)
+    except ConfigError as error:
+        _fail(error)
+    sys.argv = [sys.argv[0], *args]
+    _hydra_main()

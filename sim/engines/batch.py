@@ -1,0 +1,161 @@
+"""The batch engine: one compiled loop over every run of a chunk.
+
+It follows :class:`sim.abm.model.NegotiationModel` step for step and calls the same compiled
+core functions (:mod:`sim.core.decisions`), so its outcomes equal the Mesa engine's run for
+run; what it saves is the per-run Python objects. A finished run is simply left, so a chunk
+costs what its runs' rounds cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.core.decisions import (
+    accepts,
+    aspiration,
+    best_amendment,
+    climb,
+    escalation_probability,
+    final_status,
+    first_ratification_refusal,
+    item_contributions,
+    must_accept,
+    rungs_to_climb,
+    utility,
+)
+from sim.engines.outcomes import Outcomes
+from sim.protocols import Protocol
+from sim.sampling import Draws
+from sim.scenario import Scenario
+
+
+def run_chunk(scenario: Scenario, protocol: Protocol, draws: Draws) -> Outcomes:
+    """Run every negotiation of the chunk in one call of the compiled kernel."""
+    out = Outcomes.empty(draws.start, draws.n, len(scenario.items), len(scenario.actors))
+    _simulate(
+        draws.values,
+        draws.weights,
+        draws.reservation,
+        draws.surplus,
+        draws.deadline,
+        draws.exponent,
+        draws.bias,
+        draws.shifts,
+        draws.beta0,
+        draws.beta_gap,
+        draws.beta_time,
+        draws.p_deadline,
+        draws.p_spillover,
+        draws.u_round,
+        draws.u_deadline,
+        draws.u_spill,
+        np.array(scenario.opening_offer, dtype=np.int64),
+        scenario.n_levels,
+        scenario.every_text(),
+        scenario.veto_matrix(),
+        scenario.ratifier_matrix(),
+        scenario.escalation.start_rung,
+        scenario.escalating_actor,
+        protocol.max_rounds,
+        protocol.continue_after_invasion,
+        out.status,
+        out.rounds,
+        out.highest_rung,
+        out.package,
+        out.utility,
+        out.accepted,
+        out.blocker,
+    )
+    return out
+
+
+@njit(cache=True)
+def _simulate(
+    values,
+    weights,
+    reservation,
+    surplus,
+    deadline,
+    exponent,
+    bias,
+    shifts,
+    beta0,
+    beta_gap,
+    beta_time,
+    p_deadline,
+    p_spillover,
+    u_round,
+    u_deadline,
+    u_spill,
+    opening,
+    n_levels,
+    every_text,
+    veto,
+    ratify_items,
+    start_rung,
+    escalator,
+    max_rounds,
+    keep_talking,
+    status,
+    rounds,
+    highest_rung,
+    package,
+    utilities_out,
+    accepted_out,
+    blocker_out,
+):
+    n, n_actors, n_items, n_max_levels = values.shape
+    contributions = np.empty((n_actors, n_items, n_max_levels))
+    reservations = np.empty(n_actors)
+    utilities = np.empty(n_actors)
+    aspirations = np.empty(n_actors)
+    for k in range(n):
+        for a in range(n_actors):
+            contributions[a] = item_contributions(values[k, a], weights[k, a])
+            reservations[a] = reservation[k, a]
+        text = opening.copy()
+        rung = start_rung
+        agreed = False
+        ratification_failed = False
+        blocker = -1
+        t = 0
+        for t in range(1, max_rounds + 1):
+            # 1. evaluate
+            blocker = -1
+            for a in range(n_actors):
+                utilities[a] = utility(contributions[a], text)
+                aspirations[a] = aspiration(reservations[a], surplus[k, a], deadline[k, a], exponent[k, a], t)
+                if blocker < 0 and must_accept(every_text[a], veto[a], text):
+                    if not accepts(utilities[a], aspirations[a]):
+                        blocker = a
+            # 2. agree?
+            if blocker < 0:
+                blocker = first_ratification_refusal(contributions, reservations, bias[k], ratify_items, text)
+                agreed = blocker < 0
+                ratification_failed = not agreed
+                break
+            # 3. escalate?
+            r_deadline = deadline[k, escalator]
+            gap = aspirations[escalator] - utilities[escalator]
+            p_climb = escalation_probability(beta0[k], beta_gap[k], beta_time[k], gap, t, r_deadline)
+            steps = rungs_to_climb(u_round[k, t - 1], p_climb, t, r_deadline, u_deadline[k], p_deadline[k])
+            rung, talks_end = climb(
+                rung, steps, start_rung, reservations, shifts[k], u_spill[k], p_spillover[k], keep_talking
+            )
+            if talks_end or t == max_rounds:
+                break
+            # 4. amend, at aspirations after this round's shifts
+            for a in range(n_actors):
+                aspirations[a] = aspiration(reservations[a], surplus[k, a], deadline[k, a], exponent[k, a], t)
+            text, _ = best_amendment(contributions, aspirations, every_text, veto, n_levels, text)
+        status[k] = final_status(agreed, ratification_failed, rung)
+        rounds[k] = t
+        highest_rung[k] = rung
+        blocker_out[k] = blocker
+        for i in range(n_items):
+            package[k, i] = text[i]
+        for a in range(n_actors):
+            utilities_out[k, a] = utilities[a]
+            accepted_out[k, a] = accepts(utilities[a], aspirations[a])
+    return 0

@@ -1,0 +1,46 @@
+"""The per-run outcome arrays every engine fills (one row per run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Outcomes:
+    """Outcome of each run of a chunk; ``blocker`` is an actor index or -1 for none.
+
+    ``accepted[k, a]`` says whether actor ``a`` accepted run ``k``'s final package at its
+    aspiration in the last round evaluated (asked or not).
+    """
+
+    start: int
+    status: np.ndarray
+    rounds: np.ndarray
+    highest_rung: np.ndarray
+    package: np.ndarray
+    utility: np.ndarray
+    accepted: np.ndarray
+    blocker: np.ndarray
+
+    @classmethod
+    def empty(cls, start: int, n: int, n_items: int, n_actors: int) -> "Outcomes":
+        return cls(
+            start=start,
+            status=np.empty(n, dtype=np.int8),
+            rounds=np.empty(n, dtype=np.int16),
+            highest_rung=np.empty(n, dtype=np.int8),
+            package=np.empty((n, n_items), dtype=np.int8),
+            utility=np.empty((n, n_actors)),
+            accepted=np.empty((n, n_actors), dtype=np.bool_),
+            blocker=np.empty(n, dtype=np.int8),
+        )
+
+    @property
+    def n(self) -> int:
+        return self.status.shape[0]
+
+    @property
+    def runs(self) -> np.ndarray:
+        return np.arange(self.start, self.start + self.n, dtype=np.int64)

@@ -1,0 +1,84 @@
+"""Writers for a run directory: the outcomes table (streamed, chunk by chunk) and JSON.
+
+Everything is written under a temporary name and renamed into place when complete, so a run
+that is killed leaves no complete-looking ``summary.json`` or ``outcomes.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.core.enums import STATUS_NAMES
+from sim.engines.outcomes import Outcomes
+from sim.scenario import Scenario
+
+PARTIAL = ".partial"
+
+
+def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
+    """Level/status/actor names stored once per column (Parquet dictionary encoding);
+    a negative code is a missing value."""
+    codes = np.asarray(codes, dtype=np.int8)
+    mask = codes < 0
+    indices = pa.array(np.where(mask, 0, codes), type=pa.int8(), mask=mask if mask.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(names, type=pa.string()))
+
+
+def outcomes_table(scenario: Scenario, outcomes: Outcomes, parameters: dict[str, np.ndarray]) -> pa.Table:
+    """One typed row per run: the outcome, then every sampled parameter (EMA's experiments
+    and outcomes in one table), so sensitivity analysis needs no re-run."""
+    columns: dict[str, pa.Array] = {
+        "run": pa.array(outcomes.runs),
+        "status": _categorical(outcomes.status, STATUS_NAMES),
+        "rounds": pa.array(outcomes.rounds),
+        "highest_rung": pa.array(outcomes.highest_rung),
+    }
+    for i, item in enumerate(scenario.items):
+        columns[item.name] = _categorical(outcomes.package[:, i], item.levels)
+    for a, actor in enumerate(scenario.actor_names):
+        columns[f"utility.{actor}"] = pa.array(outcomes.utility[:, a])
+    for a, actor in enumerate(scenario.actor_names):
+        columns[f"accepted.{actor}"] = pa.array(outcomes.accepted[:, a])
+    columns["blocker"] = _categorical(outcomes.blocker, scenario.actor_names)
+    for path, values in parameters.items():
+        columns[f"scenario.{path}"] = pa.array(values)
+    return pa.table(columns)
+
+
+class OutcomesWriter:
+    """Appends chunk tables to ``outcomes.parquet.partial``; ``close()`` renames it."""
+
+    def __init__(self, path: Path, metadata: dict[str, str]) -> None:
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + PARTIAL)
+        self.metadata = {k.encode(): v.encode() for k, v in metadata.items()}
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            schema = table.schema.with_metadata(self.metadata)
+            self._writer = pq.ParquetWriter(self.partial, schema, compression="zstd")
+        self._writer.write_table(table.replace_schema_metadata(self.metadata))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            os.replace(self.partial, self.path)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path = Path(path)
+    partial = path.with_name(path.name + PARTIAL)
+    partial.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)

@@ -1,0 +1,131 @@
+"""Prior distributions for scenario parameters.
+
+A prior turns one uniform number ``u`` in (0, 1) into a value by its inverse CDF, so that the
+Monte Carlo can draw every stream's uniforms up front (DESIGN.md, "Randomness and exactness")
+and changing one prior's family leaves every other number unchanged. A ``fixed`` prior
+draws nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special, stats
+
+from sim.errors import ConfigError
+
+PARAMETERS = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "truncnormal": ("mean", "sd", "low", "high"),
+    "beta": ("a", "b"),
+}
+OPTIONAL = {"beta": {"low": 0.0, "high": 1.0}}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A named, bounded uncertainty (EMA workbench style) with its justification."""
+
+    dist: str
+    params: dict[str, float] = field(hash=False)
+    rationale: str = ""
+    source: str = ""
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.dist == "fixed"
+
+    def support(self) -> tuple[float, float]:
+        """The closed interval that every draw lies in."""
+        p = self.params
+        if self.dist == "fixed":
+            return p["value"], p["value"]
+        if self.dist == "normal":
+            return -math.inf, math.inf
+        return p["low"], p["high"]
+
+    def mean(self) -> float:
+        """The prior's mean (used for expected-value summaries and the dashboard)."""
+        p = self.params
+        if self.dist == "fixed":
+            return p["value"]
+        if self.dist == "uniform":
+            return 0.5 * (p["low"] + p["high"])
+        if self.dist == "normal":
+            return p["mean"]
+        if self.dist == "truncnormal":
+            a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
+            return float(stats.truncnorm.mean(a, b, loc=p["mean"], scale=p["sd"]))
+        return p["low"] + (p["high"] - p["low"]) * p["a"] / (p["a"] + p["b"])
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF at ``u`` (an array of uniforms in (0, 1))."""
+        p = self.params
+        if self.dist == "fixed":
+            return np.full(np.shape(u), p["value"], dtype=np.float64)
+        if self.dist == "uniform":
+            return p["low"] + u * (p["high"] - p["low"])
+        if self.dist == "normal":
+            return p["mean"] + p["sd"] * special.ndtri(u)
+        if self.dist == "truncnormal":
+            a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
+            x = stats.truncnorm.ppf(u, a, b, loc=p["mean"], scale=p["sd"])
+            return np.clip(x, p["low"], p["high"])
+        return p["low"] + (p["high"] - p["low"]) * special.betaincinv(p["a"], p["b"], u)
+
+
+def parse_prior(node: object, path: str, allowed: tuple[float, float]) -> Prior:
+    """Build a :class:`Prior` from plain data, checking its parameters and its support.
+
+    ``allowed`` is the closed interval the field's values must lie in (DESIGN.md: a normal
+    prior on a bounded field, or a probability outside [0, 1], is an error).
+    """
+    if not isinstance(node, dict):
+        raise ConfigError(path, node, "a prior must be a mapping with 'dist' and its parameters")
+    dist = node.get("dist")
+    if dist not in PARAMETERS:
+        raise ConfigError(f"{path}.dist", dist, f"unknown distribution; use one of {sorted(PARAMETERS)}")
+    params: dict[str, float] = dict(OPTIONAL.get(dist, {}))
+    known = set(PARAMETERS[dist]) | set(params) | {"dist", "rationale", "source"}
+    for key, value in node.items():
+        if key not in known:
+            if value is None:
+                continue  # an unused field of the structured config's schema
+            raise ConfigError(f"{path}.{key}", value, f"not a parameter of a {dist} prior")
+    for name in PARAMETERS[dist] + tuple(OPTIONAL.get(dist, {})):
+        value = node.get(name, params.get(name))
+        if value is None:
+            raise ConfigError(f"{path}.{name}", None, f"a {dist} prior needs '{name}'")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{path}.{name}", value, "must be a finite number")
+        params[name] = float(value)
+    for text in ("rationale", "source"):
+        if not str(node.get(text) or "").strip():
+            raise ConfigError(f"{path}.{text}", node.get(text), "every prior needs a rationale and a source")
+    _check_parameters(dist, params, path)
+    prior = Prior(dist, params, str(node["rationale"]), str(node["source"]))
+    low, high = prior.support()
+    if low < allowed[0] or high > allowed[1]:
+        raise ConfigError(
+            path,
+            {k: v for k, v in params.items()},
+            f"support [{low:g}, {high:g}] of this {dist} prior leaves the allowed range "
+            f"[{allowed[0]:g}, {allowed[1]:g}]",
+        )
+    return prior
+
+
+def _check_parameters(dist: str, params: dict[str, float], path: str) -> None:
+    """Reject distributions whose parameters are impossible (sd <= 0, low >= high, ...)."""
+    if dist in ("normal", "truncnormal") and params["sd"] <= 0:
+        raise ConfigError(f"{path}.sd", params["sd"], "standard deviation must be > 0")
+    if dist == "beta":
+        for name in ("a", "b"):
+            if params[name] <= 0:
+                raise ConfigError(f"{path}.{name}", params[name], "beta shape parameters must be > 0")
+    if dist in ("uniform", "truncnormal", "beta") and not params["low"] < params["high"]:
+        raise ConfigError(f"{path}.high", params["high"], f"must be greater than low ({params['low']:g})")

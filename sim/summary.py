@@ -1,0 +1,92 @@
+"""Streaming summary of a Monte Carlo: counts per chunk, estimates with Wilson intervals.
+
+Only counts are kept, so memory does not grow with the number of runs and the summary of a
+run whose outcomes table was not saved (``mc.save_outcomes=false``) is still exact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from scipy import stats
+
+from sim.core.enums import RUNG_NAMES, STATUS_NAMES
+from sim.engines.outcomes import Outcomes
+from sim.scenario import Scenario
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927; Brown, Cai & DasGupta
+    2001 recommend it over the Wald interval, which fails near 0 and 1)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
+
+
+def estimate(successes: int, n: int) -> dict[str, float]:
+    lo, hi = wilson_interval(successes, n)
+    return {"p": successes / n if n else 0.0, "lo": lo, "hi": hi, "count": int(successes)}
+
+
+class SummaryAccumulator:
+    """Adds up the outcomes of chunks in any order; ``result()`` gives the summary dict."""
+
+    def __init__(self, scenario: Scenario, max_rounds: int) -> None:
+        self.scenario = scenario
+        self.n = 0
+        self.status = np.zeros(len(STATUS_NAMES), dtype=np.int64)
+        self.rung = np.zeros(len(RUNG_NAMES), dtype=np.int64)
+        self.rounds = np.zeros(max_rounds + 1, dtype=np.int64)
+        n_actors = len(scenario.actors)
+        self.accepted = np.zeros(n_actors, dtype=np.int64)
+        self.blocker = np.zeros(n_actors + 1, dtype=np.int64)  # last slot: no blocker
+        self.utility_sum = np.zeros(n_actors)
+        self.packages: Counter[tuple[int, ...]] = Counter()
+        self.package_status: dict[tuple[int, ...], np.ndarray] = {}
+
+    def add(self, outcomes: Outcomes) -> None:
+        self.n += outcomes.n
+        self.status += np.bincount(outcomes.status, minlength=len(self.status))
+        self.rung += np.bincount(outcomes.highest_rung, minlength=len(self.rung))
+        self.rounds += np.bincount(outcomes.rounds, minlength=len(self.rounds))
+        self.accepted += outcomes.accepted.sum(axis=0)
+        self.blocker += np.bincount(np.where(outcomes.blocker < 0, len(self.blocker) - 1, outcomes.blocker), minlength=len(self.blocker))
+        self.utility_sum += outcomes.utility.sum(axis=0)
+        unique, inverse, counts = np.unique(outcomes.package, axis=0, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(-1)
+        for index, (row, count) in enumerate(zip(unique, counts)):
+            key = tuple(int(level) for level in row)
+            self.packages[key] += int(count)
+            by_status = self.package_status.setdefault(key, np.zeros(len(STATUS_NAMES), dtype=np.int64))
+            by_status += np.bincount(outcomes.status[inverse == index], minlength=len(STATUS_NAMES))
+
+    def result(self, top: int = 10) -> dict:
+        n, scenario = self.n, self.scenario
+        rounds = np.arange(len(self.rounds))
+        return {
+            "n_runs": int(n),
+            "status": {name: estimate(int(c), n) for name, c in zip(STATUS_NAMES, self.status)},
+            "acceptance": {name: estimate(int(c), n) for name, c in zip(scenario.actor_names, self.accepted)},
+            "blocker": {name: estimate(int(c), n) for name, c in zip((*scenario.actor_names, "none"), self.blocker)},
+            "highest_rung": {name: estimate(int(c), n) for name, c in zip(RUNG_NAMES, self.rung)},
+            "rounds": {
+                "mean": float((rounds * self.rounds).sum() / n) if n else 0.0,
+                "histogram": {str(r): int(c) for r, c in zip(rounds[1:], self.rounds[1:])},
+            },
+            "mean_utility": {name: float(s / n) if n else 0.0 for name, s in zip(scenario.actor_names, self.utility_sum)},
+            "top_packages": [
+                {
+                    "package": scenario.describe_package(key),
+                    **estimate(count, n),
+                    "status": {s: int(c) for s, c in zip(STATUS_NAMES, self.package_status[key]) if c},
+                }
+                for key, count in sorted(self.packages.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            ],
+        }
