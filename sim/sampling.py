@@ -100,41 +100,49 @@ def draw(scenario: Scenario, protocol: Protocol, seed: int, start: int, stop: in
     actors, items = scenario.actor_names, scenario.items
     n_actors, n_items = len(actors), len(items)
     max_levels = max(len(item.levels) for item in items)
-    values = np.zeros((n, n_actors, n_items, max_levels))
-    weights = np.empty((n, n_actors, n_items))
-    per_actor = {name: np.empty((n, n_actors)) for name in ("reservation", "opening_surplus", "concession_exponent")}
-    deadline = np.empty((n, n_actors), dtype=np.int64)
-    bias = np.zeros((n, n_actors))
+    # Arrays are indexed run first but stored run last (``_run_first``): filling a
+    # parameter is then one contiguous write, and a loop over runs reads each parameter
+    # as a sequential stream.
+    values = np.zeros((n_actors, n_items, max_levels, n))
+    weights = np.empty((n_actors, n_items, n))
+    per_actor = {name: np.empty((n_actors, n)) for name in ("reservation", "opening_surplus", "concession_exponent")}
+    deadline = np.empty((n_actors, n), dtype=np.int64)
+    bias = np.zeros((n_actors, n))
     for a, actor in enumerate(actors):
         base = f"actors.{actor}"
         for i, item in enumerate(items):
-            weights[:, a, i] = parameters[f"{base}.salience.{item.name}"]
+            weights[a, i] = parameters[f"{base}.salience.{item.name}"]
             for level in range(1, len(item.levels)):
-                values[:, a, i, level] = parameters[f"{base}.values.{item.name}.{item.levels[level]}"]
+                values[a, i, level] = parameters[f"{base}.values.{item.name}.{item.levels[level]}"]
         for name, array in per_actor.items():
-            array[:, a] = parameters[f"{base}.{name}"]
-        deadline[:, a] = np.ceil(parameters[f"{base}.deadline"]).astype(np.int64)
+            array[a] = parameters[f"{base}.{name}"]
+        np.ceil(parameters[f"{base}.deadline"], out=deadline[a], casting="unsafe")
         if f"{base}.ratifier.bias" in parameters:
-            bias[:, a] = parameters[f"{base}.ratifier.bias"]
-    shifts = np.zeros((n, 5, n_actors))
+            bias[a] = parameters[f"{base}.ratifier.bias"]
+    shifts = np.zeros((len(RUNG_NAMES), n_actors, n))
     for rung, actor in scenario.escalation.shifts:
-        shifts[:, rung, actors.index(actor)] = parameters[f"escalation.shifts.{RUNG_NAMES[rung]}.{actor}"]
-    u_round = np.empty((n, protocol.max_rounds))
+        shifts[rung, actors.index(actor)] = parameters[f"escalation.shifts.{RUNG_NAMES[rung]}.{actor}"]
+    u_round = np.empty((protocol.max_rounds, n))
     for t in range(1, protocol.max_rounds + 1):
-        u_round[:, t - 1] = stream_uniforms(seed, f"round.{t}", start, stop)
+        u_round[t - 1] = stream_uniforms(seed, f"round.{t}", start, stop)
     return Draws(
         start=start,
-        values=values,
-        weights=weights,
-        reservation=per_actor["reservation"],
-        surplus=per_actor["opening_surplus"],
-        deadline=deadline,
-        exponent=per_actor["concession_exponent"],
-        bias=bias,
-        shifts=shifts,
+        values=_run_first(values),
+        weights=_run_first(weights),
+        reservation=_run_first(per_actor["reservation"]),
+        surplus=_run_first(per_actor["opening_surplus"]),
+        deadline=_run_first(deadline),
+        exponent=_run_first(per_actor["concession_exponent"]),
+        bias=_run_first(bias),
+        shifts=_run_first(shifts),
         **{name: parameters[f"escalation.{name}"] for name in ("beta0", "beta_gap", "beta_time", "p_deadline", "p_spillover")},
-        u_round=u_round,
+        u_round=_run_first(u_round),
         u_deadline=stream_uniforms(seed, "deadline", start, stop),
         u_spill=stream_uniforms(seed, "spill", start, stop),
         parameters=parameters,
     )
+
+
+def _run_first(array: np.ndarray) -> np.ndarray:
+    """A view of a run-last array with the run as its first axis."""
+    return np.moveaxis(array, -1, 0)
