@@ -1,0 +1,119 @@
+"""Fixtures for the command-line and configuration tests (``tests/cli/``).
+
+The command is run for real, in a subprocess (``python -m sim`` or the ``negsim`` console
+script of the interpreter running the tests), with its working directory in a temporary
+folder and ``hydra.run.dir`` / ``hydra.sweep.dir`` pointing there, so that nothing is written
+into the repository. Scenario files for a test are built from a bundled scenario's plain data
+(``yaml.safe_load``), changed, and dumped into the test's temporary folder.
+
+Only fixtures are shared (no ``from conftest import ...``); the names differ from those of
+``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CONF_DIR = REPO / "conf"
+SCENARIO_DIR = REPO / "scenarios"
+SUBPROCESS_TIMEOUT = 600  # seconds; a hung command fails its test instead of the whole suite
+
+
+@dataclass
+class Result:
+    """What one run of the command returned."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def describe(self) -> str:
+        return (
+            f"command: {' '.join(self.args)}\nexit status: {self.returncode}\n"
+            f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
+        )
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("HYDRA_FULL_ERROR", None)  # would turn Hydra's own errors into full tracebacks
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def run_command(args: list[str], cwd: Path, entry: str = "module") -> Result:
+    """Run ``python -m sim ARGS`` (``entry="module"``) or ``negsim ARGS`` (``entry="script"``)."""
+    if entry == "module":
+        command = [sys.executable, "-m", "sim", *args]
+    elif entry == "script":
+        script = Path(sys.executable).with_name("negsim")
+        if not script.exists():
+            pytest.fail(f"console script not found next to the interpreter: {script}")
+        command = [str(script), *args]
+    else:
+        raise ValueError(entry)
+    completed = subprocess.run(
+        command,
+        cwd=cwd,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    return Result(command, completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture(scope="session")
+def negsim():
+    """``negsim(args, cwd, entry="module")``: run the command, return a :class:`Result`."""
+    return run_command
+
+
+@pytest.fixture(scope="session")
+def bundled_scenario_files() -> list[Path]:
+    """Every bundled scenario file (``scenarios/*.yaml``), sorted."""
+    files = sorted(SCENARIO_DIR.glob("*.yaml"))
+    assert files, f"no bundled scenarios in {SCENARIO_DIR}"
+    return files
+
+
+@pytest.fixture(scope="session")
+def scenario_data():
+    """``scenario_data(name="lieven_2022")``: a fresh copy of a bundled scenario's plain data."""
+    cache: dict[str, dict] = {}
+
+    def load(name: str = "lieven_2022") -> dict:
+        if name not in cache:
+            with open(SCENARIO_DIR / f"{name}.yaml", encoding="utf-8") as handle:
+                cache[name] = yaml.safe_load(handle)
+        return copy.deepcopy(cache[name])
+
+    return load
+
+
+def dump_scenario(data: object, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, sort_keys=False, allow_unicode=True)
+    return path
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """``write_scenario(data, stem)``: dump plain data to ``<tmp>/scenarios/<stem>.yaml``."""
+
+    def write(data: object, stem: str) -> Path:
+        return dump_scenario(data, tmp_path / "scenarios" / f"{stem}.yaml")
+
+    return write

@@ -1,0 +1,536 @@
+"""The pure numerical core (sim.core.decisions), against values computed by hand.
+
+Most numbers are dyadic (sums of powers of two), so float64 arithmetic is exact and the
+tests assert with ``==``. The running example is the small scenario of ``tests/conftest.py``:
+items alpha (3 levels), beta (2), gamma (2); salience weights (1, 1, 2) -> s = (1/4, 1/4, 1/2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim.core import decisions as d
+from sim.core.enums import Status
+
+US, RUSSIA, UKRAINE, ALLIES = range(4)
+WEIGHTS = np.array([1.0, 1.0, 2.0])  # s = (0.25, 0.25, 0.5)
+# values[actor, item, level]; level 0 is worth 0, padding levels 0
+VALUES = np.array(
+    [
+        [[0.0, -0.25, -1.0], [0.0, -0.5, 0.0], [0.0, -0.5, 0.0]],  # us
+        [[0.0, 0.5, 1.0], [0.0, 0.5, 0.0], [0.0, 0.5, 0.0]],  # russia
+        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, -1.0, 0.0]],  # ukraine
+        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],  # nato_allies
+    ]
+)
+N_LEVELS = np.array([3, 2, 2], dtype=np.int64)
+EVERY_TEXT = np.array([True, True, False, False])
+VETO = np.array([[False] * 3, [False] * 3, [False, False, True], [False, True, False]])
+RATIFY = np.array([[False, True, False], [False] * 3, [False, False, True], [False, True, False]])
+
+
+def package(*levels: int) -> np.ndarray:
+    return np.array(levels, dtype=np.int64)
+
+
+@pytest.fixture(scope="module")
+def contributions() -> np.ndarray:
+    """c[a, i, l] = s_i * v[a, i, l]:
+    us     alpha (0, -0.0625, -0.25)  beta (0, -0.125)  gamma (0, -0.25)
+    russia alpha (0,  0.125,   0.25)  beta (0,  0.125)  gamma (0,  0.25)
+    ukraine gamma (0, -0.5); nato_allies all 0."""
+    return np.stack([d.item_contributions(VALUES[a], WEIGHTS) for a in range(4)])
+
+
+# The mediator's functions, called in one place so that a change of their signature is
+# followed here only.
+def text_rank(contributions, aspirations, text, every_text=EVERY_TEXT, veto=VETO):
+    return d.text_rank(
+        contributions, np.asarray(aspirations, dtype=np.float64), every_text, veto, text
+    )
+
+
+def best_amendment(
+    contributions, aspirations, text, n_levels=N_LEVELS, every_text=EVERY_TEXT, veto=VETO
+):
+    return d.best_amendment(
+        contributions, np.asarray(aspirations, dtype=np.float64), every_text, veto, n_levels, text
+    )
+
+
+# --- utility ---------------------------------------------------------------------------
+
+
+def test_item_contributions_normalise_salience(contributions):
+    """Weights (1, 1, 2) sum to 4: s = (0.25, 0.25, 0.5), and c = s * v level by level."""
+    assert contributions[US].tolist() == [
+        [0.0, -0.0625, -0.25],
+        [0.0, -0.125, 0.0],
+        [0.0, -0.25, 0.0],
+    ]
+    assert contributions[RUSSIA].tolist() == [
+        [0.0, 0.125, 0.25],
+        [0.0, 0.125, 0.0],
+        [0.0, 0.25, 0.0],
+    ]
+    assert contributions[UKRAINE].tolist() == [[0.0] * 3, [0.0] * 3, [0.0, -0.5, 0.0]]
+
+
+def test_item_contributions_sum_weights_left_to_right():
+    """s_i = w_i / ((w_1 + w_2) + w_3): (0.1 + 0.2) + 0.3 = 0.6000000000000001, not 0.6."""
+    values = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    weights = np.array([0.1, 0.2, 0.3])
+    out = d.item_contributions(values, weights)
+    total = (0.1 + 0.2) + 0.3
+    assert out[:, 1].tolist() == [0.1 / total, 0.2 / total, 0.3 / total]
+    assert 0.1 / total != 0.1 / (0.1 + (0.2 + 0.3))  # the order is observable
+
+
+def test_item_contributions_scale_invariance():
+    """Multiplying every weight by 2^k changes nothing (normalisation)."""
+    values = VALUES[US]
+    assert np.array_equal(
+        d.item_contributions(values, WEIGHTS * 8.0), d.item_contributions(values, WEIGHTS)
+    )
+    # a single positive weight takes all: s = (0, 1, 0)
+    out = d.item_contributions(values, np.array([0.0, 3.0, 0.0]))
+    assert out.tolist() == [[0.0, -0.0, -0.0], [0.0, -0.5, 0.0], [0.0, -0.0, 0.0]]
+
+
+def test_utility_sums_in_item_order(contributions):
+    """U_us(a2, b1, g1) = -0.25 - 0.125 - 0.25 = -0.625; U_russia(a1, b0, g1) = 0.125 + 0 + 0.25."""
+    assert d.utility(contributions[US], package(2, 1, 1)) == -0.625
+    assert d.utility(contributions[RUSSIA], package(1, 0, 1)) == 0.375
+    assert d.utility(contributions[UKRAINE], package(2, 1, 0)) == 0.0
+    assert d.utility(contributions[US], package(0, 0, 0)) == 0.0
+    # (0.1 + 0.2) + 0.3 = 0.6000000000000001: left to right, in item order
+    c = np.array([[0.0, 0.1], [0.0, 0.2], [0.0, 0.3]])
+    assert d.utility(c, package(1, 1, 1)) == 0.6000000000000001
+
+
+# --- aspiration --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "e, expected",
+    [
+        # e = 1 (linear): r + h (1 - t/T) = 0.25 + 0.5 * (0.75, 0.5, 0.25)
+        (1.0, [0.625, 0.5, 0.375]),
+        # e = 1/2 (Boulware): (t/T)^2 = 1/16, 1/4, 9/16 -> 0.25 + 0.5 * (15/16, 3/4, 7/16)
+        (0.5, [0.71875, 0.625, 0.46875]),
+        # e = 2 (Conceder): (t/T)^(1/2) = 0.5, sqrt(0.5), sqrt(0.75)
+        (
+            2.0,
+            [
+                0.5,
+                0.25 + 0.5 * (1.0 - math.pow(0.5, 0.5)),
+                0.25 + 0.5 * (1.0 - math.pow(0.75, 0.5)),
+            ],
+        ),
+    ],
+)
+def test_aspiration_before_the_deadline(e, expected):
+    """asp(t) = r + h (1 - (t/T)^(1/e)) for t < T (r = 0.25, h = 0.5, T = 4)."""
+    assert [d.aspiration(0.25, 0.5, 4, e, t) for t in (1, 2, 3)] == expected
+
+
+@pytest.mark.parametrize("e", [0.5, 1.0, 2.0])
+def test_aspiration_at_and_after_the_deadline(e):
+    """asp(t) = r from t = T on, whatever the exponent."""
+    assert [d.aspiration(0.25, 0.5, 4, e, t) for t in (4, 5, 12)] == [0.25, 0.25, 0.25]
+    assert d.aspiration(-0.3, 0.7, 1, e, 1) == -0.3  # T = 1 (the ultimatum): asp = r at once
+
+
+def test_boulware_holds_out_longer_than_conceder():
+    """For the same r, h, T, a Boulware actor (e < 1) aspires higher than a Conceder (e > 1)
+    in every round before the deadline: 0.71875 > 0.5, 0.625 > 0.396..., 0.46875 > 0.316..."""
+    for t in (1, 2, 3):
+        assert (
+            d.aspiration(0.25, 0.5, 4, 0.5, t)
+            > d.aspiration(0.25, 0.5, 4, 1.0, t)
+            > d.aspiration(0.25, 0.5, 4, 2.0, t)
+        )
+
+
+def test_aspiration_without_surplus_is_the_reservation():
+    """h = 0: asp(t) = r in every round."""
+    assert [d.aspiration(-0.125, 0.0, 6, 0.7, t) for t in range(1, 8)] == [-0.125] * 7
+
+
+# --- acceptance and who must say yes ---------------------------------------------------
+
+
+def test_accepts_at_the_boundary():
+    """An actor accepts iff U >= asp: equality accepts, one ulp below refuses."""
+    assert d.accepts(0.5, 0.5)
+    assert d.accepts(0.5000000000000001, 0.5)
+    assert not d.accepts(np.nextafter(0.5, 0.0), 0.5)
+    assert not d.accepts(-0.25, -0.125)
+
+
+def test_must_accept():
+    """Actors who must accept every text are always asked; the others only when the text is
+    off level 0 on one of their veto items."""
+    veto = np.array([False, True, False])
+    assert d.must_accept(True, veto, package(0, 0, 0))
+    assert d.must_accept(True, np.zeros(3, dtype=np.bool_), package(0, 0, 0))
+    assert not d.must_accept(False, veto, package(0, 0, 0))
+    assert not d.must_accept(False, veto, package(2, 0, 1))
+    assert d.must_accept(False, veto, package(0, 1, 0))
+    assert not d.must_accept(False, np.zeros(3, dtype=np.bool_), package(2, 1, 1))
+
+
+# --- the mediator ------------------------------------------------------------------------
+
+
+def test_text_rank_counts_refusals_and_shortfall(contributions):
+    """Rank = (refusing must-say-yes actors, sum of their shortfalls), aspirations
+    (us, russia, ukraine, allies) = (-0.0625, 0.375, -0.25, 0)."""
+    asp = [-0.0625, 0.375, -0.25, 0.0]
+    # (a0, b0, g0): only us and russia asked. us 0 >= -0.0625; russia 0 < 0.375 (short 0.375)
+    assert text_rank(contributions, asp, package(0, 0, 0)) == (1, 0.375)
+    # (a1, b1, g1): all four asked.
+    # us -0.0625-0.125-0.25 = -0.4375 (short 0.375); russia 0.5 >= 0.375;
+    # ukraine -0.5 (short 0.25); allies 0 >= 0 (equality: no refusal) -> (2, 0.625)
+    assert text_rank(contributions, asp, package(1, 1, 1)) == (2, 0.625)
+
+
+def test_text_rank_ignores_actors_not_asked(contributions):
+    """Actors not asked about a text do not enter its rank, however unhappy they are."""
+    asp = [-0.0625, 0.375, -0.25, 0.875]
+    # (a1, b0, g1): allies not asked (beta at level 0).
+    # us -0.3125 (short 0.25); russia 0.375 >= 0.375; ukraine -0.5 (short 0.25) -> (2, 0.5)
+    assert text_rank(contributions, asp, package(1, 0, 1)) == (2, 0.5)
+    # (a1, b1, g1): allies asked, 0 < 0.875 -> 0.375 + 0.25 + 0.875 = 1.5
+    assert text_rank(contributions, asp, package(1, 1, 1)) == (3, 1.5)
+
+
+def test_ranks_better_is_lexicographic_and_strict():
+    """Fewer refusals win whatever the shortfall; then a smaller shortfall; ties are not better."""
+    assert d.ranks_better(0, 5.0, 1, 0.0)
+    assert not d.ranks_better(2, 0.0, 1, 0.5)
+    assert d.ranks_better(1, 0.125, 1, 0.25)
+    assert not d.ranks_better(1, 0.25, 1, 0.25)
+    assert not d.ranks_better(1, 0.375, 1, 0.25)
+
+
+def test_best_amendment_round_1_of_the_trace(contributions):
+    """Text (a0, b0, g0), aspirations us -0.0625, russia 0.375, ukraine -0.25, allies -1.
+    current:    russia short 0.375                                       -> (1, 0.375)
+    alpha up:   russia 0.125 (short 0.25), us -0.0625 >= -0.0625          -> (1, 0.25)  best
+    beta up:    russia 0.125 (0.25), us -0.125 (0.0625)                   -> (2, 0.3125)
+    gamma up:   russia 0.25 (0.125), us -0.25 (0.1875), ukraine -0.5 (0.25) -> (3, 0.5625)"""
+    text = package(0, 0, 0)
+    new, amended = best_amendment(contributions, [-0.0625, 0.375, -0.25, -1.0], text)
+    assert amended
+    assert new.tolist() == [1, 0, 0]
+    assert text.tolist() == [0, 0, 0]  # the input is left alone
+
+
+def test_best_amendment_round_2_of_the_trace(contributions):
+    """Text (a1, b0, g0), aspirations us -0.125, russia 0.25, ukraine -0.25, allies -1.
+    current:    russia 0.125 (short 0.125)                                -> (1, 0.125)
+    alpha up:   russia 0.25 ok, us -0.25 (0.125)                          -> (1, 0.125) tie: no
+    alpha down: russia 0 (0.25)                                           -> (1, 0.25)
+    beta up:    russia 0.25 ok, us -0.1875 (0.0625)                       -> (1, 0.0625) best
+    gamma up:   russia 0.375 ok, us -0.3125 (0.1875), ukraine (0.25)      -> (2, 0.4375)"""
+    new, amended = best_amendment(contributions, [-0.125, 0.25, -0.25, -1.0], package(1, 0, 0))
+    assert amended
+    assert new.tolist() == [1, 1, 0]
+
+
+def test_best_amendment_ties_go_to_the_first_candidate(contributions):
+    """Text (a0, b0, g1), russia alone refusing (asp 0.75), everyone else accepting (asp -1).
+    current 0.25 (short 0.5); alpha up 0.375 (0.375); beta up 0.375 (0.375); gamma down 0 (0.75):
+    alpha up and beta up tie, alpha up comes first."""
+    new, amended = best_amendment(contributions, [-1.0, 0.75, -1.0, -1.0], package(0, 0, 1))
+    assert amended and new.tolist() == [1, 0, 1]
+
+
+ONE_ACTOR = dict(
+    every_text=np.array([True]),
+    veto=np.zeros((1, 2), dtype=np.bool_),
+    n_levels=np.array([3, 2], dtype=np.int64),
+)
+
+
+def test_best_amendment_order_up_before_down():
+    """From level 1 of alpha, up (level 2) and down (level 0) both gain 0.25: up is taken."""
+    c = np.array(
+        [[[0.0, -0.25, 0.0], [0.0, 0.0, 0.0]]]
+    )  # one actor: alpha (0, -0.25, 0), beta (0, 0)
+    new, amended = best_amendment(c, [0.5], package(1, 0), **ONE_ACTOR)
+    assert amended and new.tolist() == [2, 0]
+
+
+def test_best_amendment_order_item_1_down_before_item_2_up():
+    """alpha down (-0.25 -> 0) and beta up (-0.25 + 0.25 = 0) tie: alpha down comes first."""
+    c = np.array([[[0.0, -0.25, -0.5], [0.0, 0.25, 0.0]]])
+    new, amended = best_amendment(c, [0.5], package(1, 0), **ONE_ACTOR)
+    assert amended and new.tolist() == [0, 0]
+
+
+def test_best_amendment_needs_a_strict_improvement():
+    """When no amendment ranks strictly better, the text stays (and a copy is returned)."""
+    c = np.array([[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])  # every package worth 0: all tie
+    text = package(1, 1)
+    new, amended = best_amendment(c, [0.5], text, **ONE_ACTOR)
+    assert not amended
+    assert new.tolist() == [1, 1]
+    assert new is not text
+    new[0] = 2
+    assert text.tolist() == [1, 1]
+
+
+def test_best_amendment_stays_inside_the_levels():
+    """Candidates never leave [0, n_levels - 1]: at the top of every item only downs exist."""
+    c = np.array([[[0.0, 0.25, 0.5], [0.0, 0.5, 0.0]]])  # the top package is the best
+    new, amended = best_amendment(c, [1.0], package(2, 1), **ONE_ACTOR)
+    assert not amended and new.tolist() == [2, 1]
+
+
+def test_best_amendment_returns_a_copy_when_amended(contributions):
+    """The amended text is a new array; the caller's text is not modified."""
+    text = package(0, 0, 0)
+    new, _ = best_amendment(contributions, [-0.0625, 0.375, -0.25, -1.0], text)
+    assert new is not text and not np.shares_memory(new, text)
+    assert text.tolist() == [0, 0, 0]
+
+
+# --- escalation --------------------------------------------------------------------------
+
+
+def test_sigmoid_values():
+    """sigma(0) = 1/2, sigma(log 3) = 1/(1 + 1/3) = 3/4, saturation at +-1000."""
+    assert d.sigmoid(0.0) == 0.5
+    assert d.sigmoid(math.log(3.0)) == pytest.approx(0.75, abs=1e-16)
+    assert d.sigmoid(1000.0) == 1.0
+    assert d.sigmoid(-700.0) == 1.0 / (1.0 + math.exp(700.0))  # tiny but not 0
+    assert d.sigmoid(-700.0) > 0.0
+
+
+@pytest.mark.parametrize("z", [-710.0, -745.0, -1000.0, -1e308])
+def test_sigmoid_is_zero_where_exp_overflows(z):
+    """exp(-z) overflows for z < -709.78: sigma = 0 there (no error, no NaN)."""
+    with pytest.raises(OverflowError):
+        math.exp(-z)
+    assert d.sigmoid(z) == 0.0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (negligible): sigmoid returns 0 for all z < -709, but exp(-z) only overflows "
+    "below z = -709.78; for z in (-709.78, -709) DESIGN.md's 1/(1 + exp(-z)) is a positive "
+    "subnormal (7.4e-309 at -709.5). Only matters for a round uniform of exactly 0.",
+)
+def test_sigmoid_is_the_formula_wherever_exp_is_finite():
+    """Where exp(-z) is finite, sigma(z) = 1/(1 + exp(-z)) exactly (DESIGN.md)."""
+    assert d.sigmoid(-709.5) == 1.0 / (1.0 + math.exp(709.5))
+
+
+def test_escalation_probability():
+    """sigma(beta0 + beta_gap * gap + beta_time * min(1, t/T)):
+    -2 + 4 * 0.25 + 1 * (2/4) = -0.5;  after the deadline -2 + 1 + 1 * min(1, 6/4) = 0 -> 1/2."""
+    assert d.escalation_probability(-2.0, 4.0, 1.0, 0.25, 2, 4) == 1.0 / (1.0 + math.exp(0.5))
+    assert d.escalation_probability(-2.0, 4.0, 1.0, 0.25, 6, 4) == 0.5
+    assert d.escalation_probability(-1000.0, 0.0, 0.0, 0.9, 3, 4) == 0.0
+    assert d.escalation_probability(1000.0, 0.0, 0.0, -0.9, 3, 4) == 1.0
+
+
+def test_rungs_to_climb():
+    """One rung iff u_t < p; one more in the deadline round iff u_deadline < p_deadline."""
+    assert d.rungs_to_climb(0.3, 0.5, 2, 4, 0.1, 0.5) == 1  # not the deadline round
+    assert d.rungs_to_climb(0.5, 0.5, 2, 4, 0.1, 0.5) == 0  # u = p: no climb (strict <)
+    assert d.rungs_to_climb(0.3, 0.5, 4, 4, 0.1, 0.5) == 2  # deadline round, both draws
+    assert d.rungs_to_climb(0.7, 0.5, 4, 4, 0.1, 0.5) == 1  # deadline draw alone
+    assert d.rungs_to_climb(0.3, 0.5, 4, 4, 0.5, 0.5) == 1  # u_deadline = p_deadline: no
+    assert d.rungs_to_climb(0.3, 0.5, 5, 4, 0.0, 1.0) == 1  # after the deadline round: no draw
+    assert d.rungs_to_climb(0.0, 0.0, 4, 4, 0.0, 0.0) == 0  # zero probabilities never fire
+
+
+SHIFTS = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0],  # diplomacy (never shifts)
+        [-1.0, -1.0, -1.0, -1.0],  # coercive build-up
+        [-0.0625, -0.125, -0.25, -0.03125],  # limited incursion
+        [-0.125, -0.25, -0.5, -0.0625],  # full-scale invasion
+        [-0.5, -0.5, -0.5, -0.5],  # NATO-Russia clash
+    ]
+)
+
+
+def climb(rung, steps, start=1, u_spill=0.9, p_spill=0.5, keep=False):
+    reservations = np.zeros(4)
+    rung, ends = d.climb(rung, steps, start, reservations, SHIFTS, u_spill, p_spill, keep)
+    return rung, ends, reservations.tolist()
+
+
+def test_climb_one_rung_shifts_reservations():
+    """1 -> 2: shift[2] added to every reservation; talks go on."""
+    assert climb(1, 1) == (2, False, [-0.0625, -0.125, -0.25, -0.03125])
+
+
+def test_climb_no_steps():
+    """Zero steps: nothing changes."""
+    assert climb(1, 0) == (1, False, [0.0] * 4)
+
+
+def test_climb_two_rungs_to_war():
+    """1 -> 3 in one round: shift[2] + shift[3]; no spill-over (0.9 >= 0.5): war, talks end."""
+    assert climb(1, 2) == (3, True, [-0.1875, -0.375, -0.75, -0.09375])
+
+
+def test_climb_stops_at_full_scale_invasion():
+    """2 -> 3 with two steps: the climb stops at 3 (shift[3] only, never shift[4])."""
+    assert climb(2, 2) == (3, True, [-0.125, -0.25, -0.5, -0.0625])
+
+
+def test_climb_spills_over_to_rung_4():
+    """u_spill < p_spillover on first reaching 3: rung 4, shift[3] + shift[4], talks end."""
+    assert climb(2, 1, u_spill=0.1) == (4, True, [-0.625, -0.75, -1.0, -0.5625])
+    assert climb(2, 1, u_spill=0.5, p_spill=0.5) == (
+        3,
+        True,
+        [-0.125, -0.25, -0.5, -0.0625],
+    )  # strict <
+
+
+def test_climb_keep_talking_after_invasion():
+    """continue_after_invasion: rung 3 does not end the talks, and there is no further climb."""
+    assert climb(2, 1, keep=True) == (3, False, [-0.125, -0.25, -0.5, -0.0625])
+    assert climb(3, 2, keep=True) == (3, False, [0.0] * 4)
+    # a spill-over still ends them
+    assert climb(2, 1, u_spill=0.1, keep=True) == (4, True, [-0.625, -0.75, -1.0, -0.5625])
+
+
+def test_climb_shifts_only_above_the_starting_rung():
+    """Rungs at or below the starting rung add no shift: 0 -> 2 from start 1 adds shift[2] only."""
+    assert climb(0, 2, start=1) == (2, False, [-0.0625, -0.125, -0.25, -0.03125])
+    assert climb(0, 2, start=2) == (2, False, [0.0] * 4)
+
+
+# --- ratification and status -------------------------------------------------------------
+
+
+def first_refusal(contributions, reservations, biases, text):
+    return d.first_ratification_refusal(
+        contributions,
+        np.asarray(reservations, dtype=np.float64),
+        np.asarray(biases, dtype=np.float64),
+        RATIFY,
+        text,
+    )
+
+
+def test_ratifiers_vote_only_on_their_items(contributions):
+    """(a1, b0, g0) touches no ratifier item (us: beta, ukraine: gamma, allies: beta): no vote,
+    however high the reservations."""
+    assert first_refusal(contributions, [0.5, 0.5, 0.5, 0.5], [0.0] * 4, package(1, 0, 0)) == -1
+
+
+def test_ratifiers_approve_at_equality(contributions):
+    """(a1, b1, g0): us U + b = -0.1875 >= -0.25; allies 0 + 0 >= 0 (equality approves)."""
+    assert first_refusal(contributions, [-0.25, 0.0, -0.25, 0.0], [0.0] * 4, package(1, 1, 0)) == -1
+    # a bias of -2^-10 makes the allies refuse: 0 - 2^-10 < 0
+    assert (
+        first_refusal(
+            contributions, [-0.25, 0.0, -0.25, 0.0], [0.0, 0.0, 0.0, -(2.0**-10)], package(1, 1, 0)
+        )
+        == 3
+    )
+
+
+def test_first_refusing_ratifier_in_actor_order(contributions):
+    """(a0, b1, g1): us -0.375 < -0.25 and ukraine -0.5 < -0.25 both refuse: the US is first;
+    with a US bias of 0.125 (-0.375 + 0.125 = -0.25 >= -0.25) Ukraine is."""
+    r = [-0.25, 0.0, -0.25, -1.0]
+    assert first_refusal(contributions, r, [0.0] * 4, package(0, 1, 1)) == 0
+    assert first_refusal(contributions, r, [0.125, 0.0, 0.0, 0.0], package(0, 1, 1)) == 2
+
+
+@pytest.mark.parametrize(
+    "agreed, failed, rung, status",
+    [
+        (True, False, 1, Status.AGREEMENT),
+        (True, False, 3, Status.AGREEMENT),  # after a war, with continue_after_invasion
+        (False, True, 3, Status.RATIFICATION_FAILED),
+        (False, True, 1, Status.RATIFICATION_FAILED),
+        (False, False, 4, Status.NATO_RUSSIA_WAR),
+        (False, False, 3, Status.WAR),
+        (False, False, 2, Status.LIMITED_ESCALATION),
+        (False, False, 1, Status.STALEMATE),
+        (False, False, 0, Status.STALEMATE),
+    ],
+)
+def test_final_status(agreed, failed, rung, status):
+    """Statuses in DESIGN.md's order: agreement, ratification_failed, rung 4, 3, 2, else."""
+    assert d.final_status(agreed, failed, rung) == int(status)
+
+
+# --- properties --------------------------------------------------------------------------
+
+unit = st.floats(-1.0, 1.0, allow_nan=False)
+
+
+@st.composite
+def actor_tables(draw):
+    n_items = draw(st.integers(1, 5))
+    n_max = draw(st.integers(2, 4))
+    values = draw(hnp.arrays(np.float64, (n_items, n_max), elements=unit))
+    values[:, 0] = 0.0
+    weights = draw(hnp.arrays(np.float64, n_items, elements=st.floats(0.0, 1e6, allow_nan=False)))
+    assume(weights.sum() > 0.0)
+    levels = draw(hnp.arrays(np.int64, n_items, elements=st.integers(0, n_max - 1)))
+    return values, weights, levels
+
+
+@settings(max_examples=300, deadline=None)
+@given(actor_tables())
+def test_utility_stays_in_the_unit_interval(table):
+    """With values in [-1, 1] and normalised salience, -1 <= U(x) <= 1 for every package, up to
+    the rounding of DESIGN.md's float formula (a few ulps per item, see the next test)."""
+    values, weights, levels = table
+    u = d.utility(d.item_contributions(values, weights), levels)
+    bound = 1.0 + 4 * len(weights) * np.finfo(np.float64).eps
+    assert -bound <= u <= bound
+    if np.all(np.abs(values) <= 0.5):
+        assert -1.0 < u < 1.0
+
+
+def test_utility_can_round_one_ulp_above_one():
+    """The exact float recipe (s_i = w_i / sum w, then sum s_i v_i) may exceed 1 by an ulp:
+    weights (5.4, 2.8), both values 1: 5.4/8.2 + 2.8/8.2 = 1 + 2^-52. Not a model error; this
+    pins the behaviour so that nobody relies on U <= 1 exactly."""
+    values = np.array([[0.0, 1.0], [0.0, 1.0]])
+    u = d.utility(d.item_contributions(values, np.array([5.4, 2.8])), package(1, 1))
+    assert u == 1.0 + 2.0**-52
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    r=unit,
+    h=st.floats(0.0, 2.0, allow_nan=False),
+    deadline=st.integers(1, 40),
+    e=st.floats(0.05, 20.0, allow_nan=False),
+)
+def test_aspiration_falls_to_the_reservation(r, h, deadline, e):
+    """asp(t) is non-increasing in t, never below r, and equals r at and after the deadline."""
+    path = [d.aspiration(r, h, deadline, e, t) for t in range(1, deadline + 4)]
+    assert all(later <= earlier for earlier, later in zip(path, path[1:]))
+    assert all(a >= r for a in path)
+    assert path[deadline - 1 :] == [r] * 4
+
+
+@given(u1=unit, u2=unit, asp=unit)
+def test_acceptance_is_monotone_in_utility(u1, u2, asp):
+    """If an actor accepts a text, it accepts any text it values at least as much."""
+    low, high = min(u1, u2), max(u1, u2)
+    if d.accepts(low, asp):
+        assert d.accepts(high, asp)
+    assert d.accepts(high, high)

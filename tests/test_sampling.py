@@ -1,0 +1,222 @@
+"""Common random numbers: block streams, chunk independence, paired sweeps, forced deadlines."""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+
+import numpy as np
+import pytest
+
+from sim.protocols import Protocol
+from sim.sampling import BLOCK_SIZE, Draws, draw, open_uniforms, stream_uniforms
+from sim.scenario import scenario_from_dict
+
+B = BLOCK_SIZE
+ARRAY_FIELDS = [f.name for f in dataclasses.fields(Draws) if f.name not in ("start", "parameters")]
+
+
+def test_block_size_is_the_documented_constant():
+    """B is a constant of the code: changing it changes every result."""
+    assert BLOCK_SIZE == 16_384
+
+
+def test_stream_is_the_designed_generator():
+    """Block j of stream `name` comes from
+    Generator(PCG64(SeedSequence(seed, spawn_key=(j, crc32(name)))))."""
+    seed, name = 7, "actors.russia.reservation"
+    for block in (0, 2):
+        expected = np.random.Generator(
+            np.random.PCG64(
+                np.random.SeedSequence(seed, spawn_key=(block, zlib.crc32(name.encode())))
+            )
+        ).random(B)
+        got = stream_uniforms(seed, name, block * B + 100, block * B + 200)
+        assert np.array_equal(got, expected[100:200])
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        [0, 10, B - 1, B + 1, 2 * B, 2 * B + 5, 3 * B + 7],
+        [0, B, 2 * B, 3 * B + 7],
+        [0, 1, 2, 3 * B + 7],
+        [0, 3 * B + 7],
+    ],
+)
+def test_stream_slices_do_not_depend_on_the_split(cuts):
+    """Uniforms of runs [0, n) are the same however [0, n) is cut, across block boundaries."""
+    whole = stream_uniforms(3, "round.1", 0, 3 * B + 7)
+    pieces = [stream_uniforms(3, "round.1", lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
+    assert np.array_equal(np.concatenate(pieces), whole)
+    # a single run in the middle of the third block
+    assert stream_uniforms(3, "round.1", 2 * B + 3, 2 * B + 4)[0] == whole[2 * B + 3]
+
+
+def test_streams_differ_by_name_and_seed():
+    """Different names or seeds give different uniforms; uniforms are in [0, 1)."""
+    a = stream_uniforms(0, "round.1", 0, 1000)
+    assert not np.array_equal(a, stream_uniforms(0, "round.2", 0, 1000))
+    assert not np.array_equal(a, stream_uniforms(1, "round.1", 0, 1000))
+    assert a.min() >= 0.0 and a.max() < 1.0
+
+
+def assert_draws_equal(left: Draws, right: Draws) -> None:
+    for name in ARRAY_FIELDS:
+        assert np.array_equal(getattr(left, name), getattr(right, name)), name
+    assert left.parameters.keys() == right.parameters.keys()
+    for path in left.parameters:
+        assert np.array_equal(left.parameters[path], right.parameters[path]), path
+
+
+def concatenate(parts: list[Draws]) -> Draws:
+    return Draws(
+        start=parts[0].start,
+        parameters={
+            p: np.concatenate([d.parameters[p] for d in parts]) for p in parts[0].parameters
+        },
+        **{name: np.concatenate([getattr(d, name) for d in parts]) for name in ARRAY_FIELDS},
+    )
+
+
+def test_draw_in_chunks_equals_draw_at_once(bundled_scenario):
+    """draw() of [0, n) equals the concatenation of the draws of its chunks (across a block)."""
+    scenario, protocol = bundled_scenario("lieven_2022"), Protocol(max_rounds=4)
+    n = B + 1000
+    whole = draw(scenario, protocol, 11, 0, n)
+    parts = [
+        draw(scenario, protocol, 11, lo, hi)
+        for lo, hi in [(0, 5), (5, B - 1), (B - 1, B + 3), (B + 3, n)]
+    ]
+    assert [p.start for p in parts] == [0, 5, B - 1, B + 3]
+    assert_draws_equal(concatenate(parts), whole)
+    assert whole.n == n
+    assert whole.u_round.shape == (n, 4)
+    assert whole.values.shape == (n, 4, 5, 3)
+    assert whole.shifts.shape == (n, 5, 4)
+
+
+def test_draws_run_is_one_run(bundled_scenario):
+    """Draws.run(k) is the chunk's k-th run as a one-run chunk starting at start + k."""
+    scenario, protocol = bundled_scenario("lieven_2022"), Protocol()
+    chunk = draw(scenario, protocol, 5, 100, 110)
+    one = chunk.run(3)
+    assert one.start == 103 and one.n == 1
+    assert_draws_equal(
+        one, dataclasses.replace(draw(scenario, protocol, 5, 103, 104), parameters={})
+    )
+
+
+def test_draws_follow_the_priors(bundled_scenario):
+    """Each array holds its prior's inverse CDF at its stream's (opened) uniforms."""
+    scenario, protocol = bundled_scenario("lieven_2022"), Protocol()
+    d = draw(scenario, protocol, 2, 0, 50)
+    priors = scenario.priors()
+    russia, items = 1, scenario.item_names
+    r = priors["actors.russia.reservation"].ppf(
+        open_uniforms(stream_uniforms(2, "actors.russia.reservation", 0, 50))
+    )
+    assert np.array_equal(d.reservation[:, russia], r)
+    path = "actors.russia.values.nato_membership.permanent_ban"
+    v = priors[path].ppf(open_uniforms(stream_uniforms(2, path, 0, 50)))
+    assert np.array_equal(d.values[:, russia, items.index("nato_membership"), 2], v)
+    assert np.all(d.values[:, :, :, 0] == 0.0)  # level 0 is worth 0
+    assert np.all(d.values[:, :, items.index("intermediate_missiles"), 2] == 0.0)  # padding
+    t = stream_uniforms(2, "actors.russia.deadline", 0, 50)
+    assert np.array_equal(
+        d.deadline[:, russia], np.ceil(priors["actors.russia.deadline"].ppf(open_uniforms(t)))
+    )
+    assert d.deadline.dtype == np.int64
+    assert np.array_equal(d.u_round[:, 2], stream_uniforms(2, "round.3", 0, 50))
+    assert np.array_equal(d.u_deadline, stream_uniforms(2, "deadline", 0, 50))
+    assert np.array_equal(d.u_spill, stream_uniforms(2, "spill", 0, 50))
+    rung_li = 2  # limited_incursion
+    path = "escalation.shifts.limited_incursion.russia"
+    assert np.array_equal(
+        d.shifts[:, rung_li, russia],
+        priors[path].ppf(open_uniforms(stream_uniforms(2, path, 0, 50))),
+    )
+    assert np.all(d.shifts[:, :2] == 0.0)  # no shifts for diplomacy or the build-up
+
+
+def test_fixed_priors_draw_their_value(small_scenario):
+    """In the all-fixed scenario every draw is the prior's value (the draws are known)."""
+    d = draw(small_scenario, Protocol(max_rounds=3), 0, 0, 4)
+    assert np.array_equal(d.weights, np.broadcast_to([1.0, 1.0, 2.0], (4, 4, 3)))
+    assert np.array_equal(d.reservation, np.full((4, 4), -1.0))
+    assert np.array_equal(d.deadline, np.full((4, 4), 4))
+    assert np.array_equal(d.values[0, 1], [[0.0, 0.5, 1.0], [0.0, 0.5, 0.0], [0.0, 0.5, 0.0]])
+    assert np.array_equal(d.beta0, np.full(4, -1000.0))
+    assert np.array_equal(d.bias, np.zeros((4, 4)))
+
+
+def test_changing_one_prior_changes_nothing_else(bundled_scenario_data):
+    """Common random numbers: a new prior (or family) for one parameter leaves every other
+    parameter array and every per-round, deadline and spill-over uniform unchanged."""
+    data = bundled_scenario_data("lieven_2022")
+    base = draw(scenario_from_dict(data), Protocol(), 9, 0, 3000)
+    changed = "actors.russia.reservation"
+    for new_prior in (
+        {"dist": "uniform", "low": 0.3, "high": 0.5, "rationale": "r", "source": "s"},
+        {
+            "dist": "truncnormal",
+            "mean": 0.1,
+            "sd": 0.2,
+            "low": -0.5,
+            "high": 0.6,
+            "rationale": "r",
+            "source": "s",
+        },
+        {"dist": "fixed", "value": 0.2, "rationale": "r", "source": "s"},
+    ):
+        data["actors"]["russia"]["reservation"] = new_prior
+        other = draw(scenario_from_dict(data), Protocol(), 9, 0, 3000)
+        assert other.parameters.keys() == base.parameters.keys()
+        for path in base.parameters:
+            if path != changed:
+                assert np.array_equal(other.parameters[path], base.parameters[path]), path
+        assert not np.array_equal(other.parameters[changed], base.parameters[changed])
+        for name in ARRAY_FIELDS:
+            if name != "reservation":
+                assert np.array_equal(getattr(other, name), getattr(base, name)), name
+        assert np.array_equal(
+            np.delete(other.reservation, 1, axis=1), np.delete(base.reservation, 1, axis=1)
+        )
+
+
+def test_fixed_to_random_prior_leaves_other_streams(scenario_dict, uniform_prior):
+    """Turning a fixed prior into a random one draws only that prior's own stream."""
+    base = draw(scenario_from_dict(scenario_dict), Protocol(), 4, 0, 200)
+    scenario_dict["escalation"]["beta0"] = uniform_prior(-3.0, -2.0)
+    other = draw(scenario_from_dict(scenario_dict), Protocol(), 4, 0, 200)
+    for name in ARRAY_FIELDS:
+        if name != "beta0":
+            assert np.array_equal(getattr(other, name), getattr(base, name)), name
+    expected = -3.0 + open_uniforms(stream_uniforms(4, "escalation.beta0", 0, 200)) * 1.0
+    assert np.array_equal(other.beta0, expected)
+
+
+def test_more_rounds_leave_earlier_rounds_unchanged(bundled_scenario):
+    """Raising max_rounds adds round streams; rounds 1..R and all parameters stay the same."""
+    scenario = bundled_scenario("lieven_2022")
+    short = draw(scenario, Protocol(max_rounds=3), 1, 0, 500)
+    long = draw(scenario, Protocol(max_rounds=12), 1, 0, 500)
+    assert np.array_equal(long.u_round[:, :3], short.u_round)
+    for name in ARRAY_FIELDS:
+        if name != "u_round":
+            assert np.array_equal(getattr(long, name), getattr(short, name)), name
+
+
+def test_ultimatum_forces_every_deadline_to_one(bundled_scenario):
+    """Under the ultimatum every actor's deadline is 1 (aspiration = reservation); nothing
+    else changes."""
+    scenario = bundled_scenario("lieven_2022")
+    ultimatum = draw(scenario, Protocol("ultimatum", max_rounds=1), 6, 0, 1000)
+    single = draw(scenario, Protocol(max_rounds=1), 6, 0, 1000)
+    assert np.array_equal(ultimatum.deadline, np.ones((1000, 4), dtype=np.int64))
+    assert not np.array_equal(single.deadline, ultimatum.deadline)
+    for actor in scenario.actor_names:
+        assert np.array_equal(ultimatum.parameters[f"actors.{actor}.deadline"], np.ones(1000))
+    for name in ARRAY_FIELDS:
+        if name != "deadline":
+            assert np.array_equal(getattr(ultimatum, name), getattr(single, name)), name
