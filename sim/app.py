@@ -6,6 +6,8 @@ no results: the command line is composed and validated before Hydra creates a ru
 
 from __future__ import annotations
 
+import itertools
+import logging
 import sys
 from pathlib import Path
 
@@ -17,12 +19,13 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import register_configs
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, run_monte_carlo
-from sim.protocols import Protocol, protocol_from_dict
+from sim.protocols import Protocol, deadline_warning, protocol_from_dict
 from sim.scenario import Scenario, scenario_from_dict
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 SCHEME = "negsim-scenarios"
 register_configs()
+log = logging.getLogger("negsim")
 
 
 def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
@@ -41,6 +44,9 @@ def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
 def run(cfg: DictConfig, out_dir: Path) -> dict:
     """Run the configured Monte Carlo into ``out_dir`` and draw its figures."""
     scenario, protocol, engine, mc, container = build(cfg)
+    warning = deadline_warning(scenario, protocol)
+    if warning:
+        log.warning(warning)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = run_monte_carlo(scenario, protocol, engine, mc, out_dir, container)
     if cfg.figures:
@@ -90,6 +96,8 @@ def expand_scenario_file(args: list[str]) -> list[str]:
             raise ConfigError("scenario_file", str(path), f"not valid YAML{where}") from None
         if not isinstance(data, dict):
             raise ConfigError("scenario_file", str(path), "must hold a YAML mapping (a scenario)")
+        if data.get("name") != path.stem:
+            raise ConfigError("scenario.name", data.get("name"), f"must equal the file name without .yaml ({path.stem!r})")
         from hydra_plugins.negsim_scenarios import BUNDLED
 
         if (BUNDLED / f"{path.stem}.yaml").exists() and (BUNDLED / f"{path.stem}.yaml").resolve() != path.resolve():
@@ -123,16 +131,12 @@ def check_command_line(args: list[str]) -> None:
         [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
         for o in parsed
     ]
-    first = [values[0] for values in choices]
-    combinations = [first] + [
-        first[:i] + [value] + first[i + 1 :] for i, values in enumerate(choices) for value in values[1:]
-    ]
     with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
-        for combination in combinations:
+        for combination in itertools.product(*choices):
             try:
-                cfg = compose(config_name="config", overrides=combination)
+                cfg = compose(config_name="config", overrides=list(combination))
             except Exception as error:
-                raise ConfigError("command line", " ".join(combination), _compose_message(error)) from None
+                raise _composition_error(error, list(combination)) from None
             build(cfg)
 
 
@@ -141,16 +145,23 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _compose_message(error: BaseException) -> str:
-    """One line from Hydra's or OmegaConf's multi-line composition errors."""
+def _composition_error(error: BaseException, overrides: list[str]) -> ConfigError:
+    """One line from Hydra's or OmegaConf's multi-line composition errors, naming the
+    override that caused it where one can be found."""
     cause = error.__cause__ or error.__context__
     full_key = getattr(cause, "full_key", None) or getattr(error, "full_key", None)
     text = _first_line(error)
+    culprit = next((o for o in overrides if full_key and o.split("=", 1)[0].lstrip("+~") == full_key), None)
+    if culprit is None:
+        culprit = next((o for o in overrides if f"'{o.split('=', 1)[0].lstrip('+~')}'" in str(error)), None)
     if "Could not find" in text or "Could not load" in text:
-        return text.replace("In 'config': ", "")
-    if cause is not None and full_key:
-        return f"{full_key}: {_first_line(cause)}"
-    return text
+        text = text.replace("In 'config': ", "")
+    elif cause is not None and full_key:
+        text = f"{full_key}: {_first_line(cause)}"
+    if culprit is None:
+        return ConfigError("command line", " ".join(overrides), text)
+    field, _, value = culprit.partition("=")
+    return ConfigError(field, value, text)
 
 
 def main() -> None:

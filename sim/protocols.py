@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.errors import ConfigError
@@ -22,6 +23,15 @@ class Protocol:
     max_rounds: int = 12
     continue_after_invasion: bool = False
 
+    def __post_init__(self) -> None:
+        if self.name not in PROTOCOLS:
+            raise ConfigError("protocol.name", self.name, f"unknown protocol; use one of {list(PROTOCOLS)}")
+        rounds = self.max_rounds
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+            raise ConfigError("protocol.max_rounds", rounds, "must be a whole number >= 1")
+        if self.name == ULTIMATUM and rounds != 1:
+            raise ConfigError("protocol.max_rounds", rounds, "the ultimatum protocol has exactly one round")
+
     @property
     def code(self) -> int:
         return PROTOCOL_CODES[self.name]
@@ -32,13 +42,22 @@ class Protocol:
         return self.name == ULTIMATUM
 
 
-def protocol_from_dict(node: dict, where: str = "protocol") -> Protocol:
-    name = node.get("name")
-    if name not in PROTOCOLS:
-        raise ConfigError(f"{where}.name", name, f"unknown protocol; use one of {list(PROTOCOLS)}")
-    rounds = node.get("max_rounds")
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-        raise ConfigError(f"{where}.max_rounds", rounds, "must be a whole number >= 1")
-    if name == ULTIMATUM and rounds != 1:
-        raise ConfigError(f"{where}.max_rounds", rounds, "the ultimatum protocol has exactly one round")
-    return Protocol(name, rounds, bool(node.get("continue_after_invasion", False)))
+def protocol_from_dict(node: dict) -> Protocol:
+    """The protocol of a composed config's ``protocol`` node (validated on construction)."""
+    return Protocol(node.get("name"), node.get("max_rounds"), bool(node.get("continue_after_invasion", False)))
+
+
+def deadline_warning(scenario, protocol: Protocol) -> str | None:
+    """DESIGN.md: the deadline draw happens only if ``T_R <= max_rounds``; say so when the
+    escalating actor's deadline prior allows a later deadline."""
+    if protocol.forces_deadline_one:
+        return None
+    actor = scenario.escalation.actor
+    prior = scenario.actors[scenario.escalating_actor].deadline
+    latest = math.ceil(prior.support()[1])
+    if latest <= protocol.max_rounds:
+        return None
+    return (
+        f"scenario.actors.{actor}.deadline can reach round {latest}, after protocol.max_rounds "
+        f"({protocol.max_rounds}): in those runs the deadline escalation draw never happens"
+    )

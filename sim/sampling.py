@@ -26,6 +26,8 @@ BLOCK_SIZE = 16_384
 
 def stream_uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
     """Uniforms in [0, 1) of stream ``name`` for runs ``start .. stop-1``."""
+    if stop <= start:
+        return np.empty(0)
     key = zlib.crc32(name.encode("utf-8"))
     first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
     parts = []
@@ -38,9 +40,14 @@ def stream_uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
+LARGEST_UNIFORM = 1.0 - 2.0**-53
+
+
 def open_uniforms(u: np.ndarray) -> np.ndarray:
-    """Map [0, 1) to (0, 1) by half a grid step (2^-54), so inverse CDFs stay finite."""
-    return u + 2.0**-54
+    """Map [0, 1) into (0, 1), so that inverse CDFs stay finite: 0 moves up by half a grid
+    step (2^-54); the largest uniform, 1 - 2^-53, stays where it is (adding 2^-54 to it
+    would round to 1)."""
+    return np.minimum(u + 2.0**-54, LARGEST_UNIFORM)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from sim.priors import Prior, parse_prior
 
 UNIT = (-1.0, 1.0)
 NON_NEGATIVE = (0.0, math.inf)
-POSITIVE = (math.ulp(0.0), math.inf)
+POSITIVE = (0.0, math.inf, True)  # open at 0: a deadline or exponent of 0 is meaningless
 PROBABILITY = (0.0, 1.0)
 REAL = (-math.inf, math.inf)
 ESCALATION_PRIORS = {
@@ -154,8 +154,8 @@ def _mapping(node: object, path: str) -> Mapping:
 
 def _required(node: Mapping, key: str, path: str) -> object:
     value = node.get(key)
-    if value is None or value == "???":
-        raise ConfigError(f"{path}.{key}" if path else key, value, "is required")
+    if value is None or value == "???":  # "???" is OmegaConf's mark of a missing value
+        raise ConfigError(f"{path}.{key}" if path else key, None, "is required")
     return value
 
 

@@ -16,6 +16,9 @@ from sim.engines.outcomes import Outcomes
 from sim.scenario import Scenario
 
 Z95 = float(stats.norm.ppf(0.975))
+UTILITY_GRID = 2.0**32
+"""Utilities are summed as integers on this grid (resolution 2.3e-10): exact, so the mean
+does not depend on how runs are split into chunks, as a float sum would."""
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -47,7 +50,7 @@ class SummaryAccumulator:
         n_actors = len(scenario.actors)
         self.accepted = np.zeros(n_actors, dtype=np.int64)
         self.blocker = np.zeros(n_actors + 1, dtype=np.int64)  # last slot: no blocker
-        self.utility_sum = np.zeros(n_actors)
+        self.utility_sum = [0] * n_actors  # integers on UTILITY_GRID
         self.packages: Counter[tuple[int, ...]] = Counter()
         self.package_status: dict[tuple[int, ...], np.ndarray] = {}
 
@@ -58,7 +61,8 @@ class SummaryAccumulator:
         self.rounds += np.bincount(outcomes.rounds, minlength=len(self.rounds))
         self.accepted += outcomes.accepted.sum(axis=0)
         self.blocker += np.bincount(np.where(outcomes.blocker < 0, len(self.blocker) - 1, outcomes.blocker), minlength=len(self.blocker))
-        self.utility_sum += outcomes.utility.sum(axis=0)
+        on_grid = np.rint(outcomes.utility * UTILITY_GRID).astype(np.int64).sum(axis=0)
+        self.utility_sum = [total + int(part) for total, part in zip(self.utility_sum, on_grid)]
         unique, inverse, counts = np.unique(outcomes.package, axis=0, return_inverse=True, return_counts=True)
         inverse = inverse.reshape(-1)
         for index, (row, count) in enumerate(zip(unique, counts)):
@@ -80,7 +84,9 @@ class SummaryAccumulator:
                 "mean": float((rounds * self.rounds).sum() / n) if n else 0.0,
                 "histogram": {str(r): int(c) for r, c in zip(rounds[1:], self.rounds[1:])},
             },
-            "mean_utility": {name: float(s / n) if n else 0.0 for name, s in zip(scenario.actor_names, self.utility_sum)},
+            "mean_utility": {
+                name: total / UTILITY_GRID / n if n else 0.0 for name, total in zip(scenario.actor_names, self.utility_sum)
+            },
             "top_packages": [
                 {
                     "package": scenario.describe_package(key),

@@ -133,9 +133,7 @@ def best_amendment(contributions, aspirations, every_text, veto_items, n_levels,
 
 @njit(cache=True)
 def sigmoid(z):
-    """Logistic function; 0 where ``exp(-z)`` overflows."""
-    if z < -709.0:
-        return 0.0
+    """Logistic function; 0 where ``exp(-z)`` overflows (compiled ``exp`` gives inf there)."""
     return 1.0 / (1.0 + np.exp(-z))
 
 

@@ -213,28 +213,12 @@ CASES = [
         ("other_name",),
         args=("scenario_file={file}",),
         mutate=_set("name", "other_name"),
-        marks=(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: docs/scenario-format.md says a scenario's name 'must equal the file name "
-                "without .yaml', but scenario_file=my_case.yaml holding name: other_name runs (exit 0) "
-                "and labels every output 'other_name'",
-            ),
-        ),
     ),
     Case(
         "sweep_bad_combination",
         "protocol.max_rounds",
         ("12",),
         args=("-m", "protocol=single_text,ultimatum", "protocol.max_rounds=1,12"),
-        marks=(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: check_command_line validates the first sweep combination and each value "
-                "changed alone, not every combination: (ultimatum, max_rounds=12) is found only "
-                "after jobs #0-#2 have run and written their summary.json",
-            ),
-        ),
     ),
 ]
 

@@ -220,13 +220,6 @@ def test_a_typo_in_a_user_scenario_fails_at_composition(compose_config, scenario
         compose_config([f"hydra.searchpath=[{SCHEME}://{path}]", "scenario=typo_case"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConfigError,
-    reason="BUG: a beta prior without 'low'/'high' (documented optional, default 0 and 1) is "
-    "rejected after composition: the structured config PriorConf fills low/high with None and "
-    "sim.priors.parse_prior reads None as 'missing' instead of using the default",
-)
 def test_beta_prior_with_default_bounds_composes_and_builds(compose_config, scenario_data, write_scenario):
     data = _user_scenario(scenario_data, "beta_case")
     reservation = data["actors"]["russia"]["reservation"]

@@ -230,13 +230,6 @@ def _without_chunking(summary: dict) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: summary.json's mean_utility depends on mc.chunk_size/mc.n_jobs in the last digits "
-    "(SummaryAccumulator adds float utility sums chunk by chunk), although the config_hash and "
-    "conf/mc/default.yaml say results do not depend on them",
-)
 def test_chunk_size_and_jobs_do_not_change_summary_json(chunked):
     reference = _without_chunking(chunked["one_chunk"].summary)
     for name in ("chunks_of_1000", "two_jobs"):
