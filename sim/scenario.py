@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
 
 import numpy as np
 
+from sim.core import decisions
 from sim.core.enums import RUNG_NAMES, Rung
 from sim.errors import ConfigError
 from sim.priors import Prior, parse_prior
@@ -120,9 +122,20 @@ class Scenario:
             out[f"escalation.shifts.{RUNG_NAMES[rung]}.{actor}"] = prior
         return out
 
+    @cached_property
     def packages(self) -> np.ndarray:
         """Every package, numbered in item order with the last item fastest: (P, items)."""
         return np.array(list(product(*(range(len(i.levels)) for i in self.items))), dtype=np.int64)
+
+    @cached_property
+    def strides(self) -> np.ndarray:
+        """Multipliers from a package to its number (``decisions.package_index``)."""
+        return decisions.package_strides(self.n_levels)
+
+    @cached_property
+    def asked(self) -> np.ndarray:
+        """(actors, packages) bool: whose yes each package needs (``must_accept``)."""
+        return decisions.must_accept_table(self.every_text(), self.veto_matrix(), self.packages)
 
     def describe_package(self, package) -> dict[str, str]:
         return {item.name: item.levels[int(level)] for item, level in zip(self.items, package)}

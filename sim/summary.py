@@ -6,8 +6,6 @@ run whose outcomes table was not saved (``mc.save_outcomes=false``) is still exa
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 from scipy import stats
 
@@ -51,8 +49,8 @@ class SummaryAccumulator:
         self.accepted = np.zeros(n_actors, dtype=np.int64)
         self.blocker = np.zeros(n_actors + 1, dtype=np.int64)  # last slot: no blocker
         self.utility_sum = [0] * n_actors  # integers on UTILITY_GRID
-        self.packages: Counter[tuple[int, ...]] = Counter()
-        self.package_status: dict[tuple[int, ...], np.ndarray] = {}
+        # runs per (package number, status): the final-package table without sorting
+        self.package_status = np.zeros((len(scenario.packages), len(STATUS_NAMES)), dtype=np.int64)
 
     def add(self, outcomes: Outcomes) -> None:
         self.n += outcomes.n
@@ -63,17 +61,15 @@ class SummaryAccumulator:
         self.blocker += np.bincount(np.where(outcomes.blocker < 0, len(self.blocker) - 1, outcomes.blocker), minlength=len(self.blocker))
         on_grid = np.rint(outcomes.utility * UTILITY_GRID).astype(np.int64).sum(axis=0)
         self.utility_sum = [total + int(part) for total, part in zip(self.utility_sum, on_grid)]
-        unique, inverse, counts = np.unique(outcomes.package, axis=0, return_inverse=True, return_counts=True)
-        inverse = inverse.reshape(-1)
-        for index, (row, count) in enumerate(zip(unique, counts)):
-            key = tuple(int(level) for level in row)
-            self.packages[key] += int(count)
-            by_status = self.package_status.setdefault(key, np.zeros(len(STATUS_NAMES), dtype=np.int64))
-            by_status += np.bincount(outcomes.status[inverse == index], minlength=len(STATUS_NAMES))
+        numbers = outcomes.package.astype(np.int64) @ self.scenario.strides
+        n_status = len(STATUS_NAMES)
+        cells = np.bincount(numbers * n_status + outcomes.status, minlength=self.package_status.size)
+        self.package_status += cells.reshape(self.package_status.shape)
 
     def result(self, top: int = 10) -> dict:
         n, scenario = self.n, self.scenario
         rounds = np.arange(len(self.rounds))
+        per_package = self.package_status.sum(axis=1)
         return {
             "n_runs": int(n),
             "status": {name: estimate(int(c), n) for name, c in zip(STATUS_NAMES, self.status)},
@@ -89,10 +85,11 @@ class SummaryAccumulator:
             },
             "top_packages": [
                 {
-                    "package": scenario.describe_package(key),
-                    **estimate(count, n),
-                    "status": {s: int(c) for s, c in zip(STATUS_NAMES, self.package_status[key]) if c},
+                    "package": scenario.describe_package(scenario.packages[number]),
+                    **estimate(int(per_package[number]), n),
+                    "status": {s: int(c) for s, c in zip(STATUS_NAMES, self.package_status[number]) if c},
                 }
-                for key, count in sorted(self.packages.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+                for number in np.lexsort((np.arange(len(per_package)), -per_package))[:top]
+                if per_package[number] > 0
             ],
         }

@@ -52,10 +52,8 @@ def test_small_scenario_is_built_as_specified(small_scenario):
 
 
 def test_packages_are_numbered_last_item_fastest(small_scenario):
-    """packages() lists all 3*2*2 packages in item order, the last item changing fastest."""
-    packages = np.asarray(
-        small_scenario.packages() if callable(small_scenario.packages) else small_scenario.packages
-    )
+    """``packages`` lists all 3*2*2 packages in item order, the last item changing fastest."""
+    packages = small_scenario.packages
     assert packages.shape == (12, 3)
     assert packages[:5].tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0]]
     assert packages[-1].tolist() == [2, 1, 1]
@@ -287,7 +285,7 @@ def test_every_bundled_scenario_loads_with_cited_priors(path):
     assert (
         s.every_text()[s.actor_names.index("us")] and s.every_text()[s.actor_names.index("russia")]
     )
-    assert len(s.packages()) == int(np.prod(s.n_levels))
+    assert len(s.packages) == int(np.prod(s.n_levels))
     priors = s.priors()
     assert priors
     for prior_path, p in priors.items():

@@ -19,7 +19,7 @@ class Negotiator(mesa.Agent):
         self,
         model: mesa.Model,
         name: str,
-        contributions: np.ndarray,
+        utilities: np.ndarray,
         reservation: float,
         surplus: float,
         deadline: int,
@@ -29,7 +29,7 @@ class Negotiator(mesa.Agent):
     ) -> None:
         super().__init__(model)
         self.name = name
-        self.contributions = contributions
+        self.utilities = utilities  # utility of every package, by package number
         self.reservation = reservation
         self.surplus = surplus
         self.deadline = deadline
@@ -45,12 +45,12 @@ class Negotiator(mesa.Agent):
         """Current aspiration, with the current (possibly shifted) reservation."""
         return decisions.aspiration(self.reservation, self.surplus, self.deadline, self.concession_exponent, t)
 
-    def evaluate(self, text: np.ndarray) -> float:
-        return decisions.utility(self.contributions, text)
+    def evaluate(self, text_number: int) -> float:
+        return self.utilities[text_number]
 
-    def decide(self, text: np.ndarray, t: int) -> None:
+    def decide(self, text: np.ndarray, text_number: int, t: int) -> None:
         """Evaluate the text on the table in round ``t`` and accept or refuse it."""
-        self.utility = self.evaluate(text)
+        self.utility = self.evaluate(text_number)
         self.aspiration = self.aspiration_at(t)
         self.asked = decisions.must_accept(self.must_accept_every_text, self.veto_items, text)
         self.accepted = decisions.accepts(self.utility, self.aspiration)

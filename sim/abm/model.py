@@ -56,15 +56,14 @@ class NegotiationModel(mesa.Model):
         self.blocker = -1
         self.rounds = 0
         veto, every_text = scenario.veto_matrix(), scenario.every_text()
-        contributions = [decisions.item_contributions(draws.values[0, a], draws.weights[0, a]) for a in range(len(scenario.actors))]
-        self.contributions = np.stack(contributions)
-        self.every_text, self.veto = every_text, veto
         self.ratify_items = scenario.ratifier_matrix()
+        self.utilities = np.empty((len(scenario.actors), len(scenario.packages)))
         for a, name in enumerate(scenario.actor_names):
+            contributions = decisions.item_contributions(draws.values[0, a], draws.weights[0, a])
             Negotiator(
                 self,
                 name,
-                contributions[a],
+                decisions.utility_table(contributions, self.n_levels, self.utilities[a]),
                 float(draws.reservation[0, a]),
                 float(draws.surplus[0, a]),
                 int(draws.deadline[0, a]),
@@ -78,7 +77,7 @@ class NegotiationModel(mesa.Model):
     def step(self) -> None:
         t = self.steps
         self.rounds = t
-        self.agents.do("decide", self.text, t)
+        self.agents.do("decide", self.text, self.text_number, t)
         record = self._record(t) if self.trace else None
         if all(agent.accepted for agent in self.negotiators if agent.asked):
             self._ratify(record)
@@ -102,13 +101,18 @@ class NegotiationModel(mesa.Model):
         return self
 
     # --- the parts of a round --------------------------------------------------------
+    @property
+    def text_number(self) -> int:
+        return decisions.package_index(self.text, self.spec.strides)
+
     def reservations(self) -> np.ndarray:
         return np.array([agent.reservation for agent in self.negotiators])
 
     def _ratify(self, record: RoundRecord | None) -> None:
         """Everyone who must say yes said yes: the ratifiers vote (Putnam's level II)."""
+        utilities = np.array([agent.utility for agent in self.negotiators])
         refusal = decisions.first_ratification_refusal(
-            self.contributions, self.reservations(), self.draws.bias[0], self.ratify_items, self.text
+            utilities, self.reservations(), self.draws.bias[0], self.ratify_items, self.text
         )
         if record is not None:
             record.ratification_refusal = refusal
@@ -145,7 +149,7 @@ class NegotiationModel(mesa.Model):
         """The mediator's one-step amendment, ranked at aspirations after this round's shifts."""
         aspirations = np.array([agent.aspiration_at(t) for agent in self.negotiators])
         text, amended = decisions.best_amendment(
-            self.contributions, aspirations, self.every_text, self.veto, self.n_levels, self.text
+            self.utilities, self.spec.asked, aspirations, self.n_levels, self.spec.strides, self.text
         )
         if amended:
             self.text = text

@@ -15,7 +15,7 @@ NATO_RUSSIA_CLASH = 4
 
 
 @njit(cache=True)
-def item_contributions(values, weights):
+def item_contributions(values, weights, out=None):
     """Return ``s_i * v_i(l)`` for every item and level of one actor.
 
     Salience weights are normalised, ``s_i = w_i / (w_1 + ... + w_I)``, with the sum taken
@@ -25,11 +25,13 @@ def item_contributions(values, weights):
     ----------
     values : float64 array (items, levels), 0 at level 0 and at padding levels.
     weights : float64 array (items,), non-negative with a positive sum.
+    out : optional float64 array like ``values`` to fill (saves an allocation per call).
     """
     total = 0.0
     for i in range(weights.shape[0]):
         total += weights[i]
-    out = np.empty_like(values)
+    if out is None:
+        out = np.empty(values.shape)
     for i in range(values.shape[0]):
         salience = weights[i] / total
         for level in range(values.shape[1]):
@@ -77,15 +79,70 @@ def accepts(utility_of_text, aspiration_now):
 
 
 @njit(cache=True)
-def text_rank(contributions, aspirations, every_text, veto_items, package):
-    """The mediator's ranking of a text: (number of its must-say-yes actors who refuse it,
-    their total shortfall ``sum max(0, asp_a - U_a)``, in actor order). Lower is better."""
+def package_strides(n_levels):
+    """Multipliers that turn a package into its number: packages are numbered in item order,
+    last item fastest (DESIGN.md, ``alternating``)."""
+    strides = np.empty_like(n_levels)
+    stride = 1
+    for i in range(n_levels.shape[0] - 1, -1, -1):
+        strides[i] = stride
+        stride *= n_levels[i]
+    return strides
+
+
+@njit(cache=True)
+def package_index(package, strides):
+    """A package's number (see ``package_strides``)."""
+    index = 0
+    for i in range(package.shape[0]):
+        index += package[i] * strides[i]
+    return index
+
+
+@njit(cache=True)
+def utility_table(contributions, n_levels, out):
+    """Fill ``out[p]`` with ``utility`` of every package ``p``, bit for bit.
+
+    The sums share their prefixes: after item ``i`` the table holds the partial sums of
+    items ``0..i`` for every combination of their levels, each extended by one more item.
+    Every entry is still ``((c_0 + c_1) + c_2) + ...`` in item order, exactly as
+    ``utility`` adds it, at a third of the additions. Filled in place from the back, so no
+    partial sum is overwritten before it is read.
+    """
+    out[0] = 0.0
+    size = 1
+    for i in range(n_levels.shape[0]):
+        width = n_levels[i]
+        for j in range(size - 1, -1, -1):
+            base = out[j]
+            for level in range(width - 1, -1, -1):
+                out[j * width + level] = base + contributions[i, level]
+        size *= width
+    return out
+
+
+@njit(cache=True)
+def must_accept_table(every_text, veto_items, packages):
+    """``asked[a, p]``: whether actor ``a``'s yes is needed for package ``p``
+    (``must_accept`` for every package; it depends on the scenario only)."""
+    asked = np.empty((every_text.shape[0], packages.shape[0]), dtype=np.bool_)
+    for a in range(every_text.shape[0]):
+        for p in range(packages.shape[0]):
+            asked[a, p] = must_accept(every_text[a], veto_items[a], packages[p])
+    return asked
+
+
+@njit(cache=True)
+def text_rank(utilities, asked, aspirations, index):
+    """The mediator's ranking of package ``index``: (number of its must-say-yes actors who
+    refuse it, their total shortfall ``sum max(0, asp_a - U_a)``, in actor order). Lower is
+    better. ``utilities[a, p]`` is ``utility_table``; ``asked`` is ``must_accept_table``."""
     refusals = 0
     shortfall = 0.0
     for a in range(aspirations.shape[0]):
-        if not must_accept(every_text[a], veto_items[a], package):
+        if not asked[a, index]:
             continue
-        gap = aspirations[a] - utility(contributions[a], package)
+        gap = aspirations[a] - utilities[a, index]
         if gap > 0.0:
             refusals += 1
             shortfall += gap
@@ -101,34 +158,30 @@ def ranks_better(refusals, shortfall, best_refusals, best_shortfall):
 
 
 @njit(cache=True)
-def best_amendment(contributions, aspirations, every_text, veto_items, n_levels, text):
+def best_amendment(utilities, asked, aspirations, n_levels, strides, text):
     """The single-text mediator's amendment (DESIGN.md, protocol ``single_text``).
 
     Among the one-step amendments, in the order item 1 up, item 1 down, item 2 up, ..., take
     the best-ranked one (ties to the first); it replaces the text only if it ranks strictly
     better than the text itself. Returns ``(new_text, amended)``; ``new_text`` is a copy.
     """
-    best_refusals, best_shortfall = text_rank(
-        contributions, aspirations, every_text, veto_items, text
-    )
-    best = text.copy()
-    amended = False
-    candidate = text.copy()
+    index = package_index(text, strides)
+    best_refusals, best_shortfall = text_rank(utilities, asked, aspirations, index)
+    best_item, best_step = -1, 0
     for i in range(text.shape[0]):
-        for step in (1, -1):
+        for direction in range(2):
+            step = 1 - 2 * direction  # up first, then down
             level = text[i] + step
             if level < 0 or level >= n_levels[i]:
                 continue
-            candidate[i] = level
-            refusals, shortfall = text_rank(
-                contributions, aspirations, every_text, veto_items, candidate
-            )
+            refusals, shortfall = text_rank(utilities, asked, aspirations, index + step * strides[i])
             if ranks_better(refusals, shortfall, best_refusals, best_shortfall):
                 best_refusals, best_shortfall = refusals, shortfall
-                best[:] = candidate
-                amended = True
-            candidate[i] = text[i]
-    return best, amended
+                best_item, best_step = i, step
+    new_text = text.copy()
+    if best_item >= 0:
+        new_text[best_item] += best_step
+    return new_text, best_item >= 0
 
 
 @njit(cache=True)
@@ -183,19 +236,19 @@ def climb(rung, steps, start_rung, reservations, shifts, u_spill, p_spillover, k
 
 
 @njit(cache=True)
-def first_ratification_refusal(contributions, reservations, biases, ratify_items, package):
+def first_ratification_refusal(utilities, reservations, biases, ratify_items, package):
     """Two-level game (Putnam 1988): the first actor (in actor order) whose ratifier votes on
     the text and refuses it, or -1.
 
     A ratifier votes iff the text is off level 0 on one of its items, and approves iff
-    ``U_a(x) + b_a >= r_a`` with the current reservation.
+    ``U_a(x) + b_a >= r_a`` with the current reservation; ``utilities[a]`` is ``U_a(x)``.
     """
     for a in range(reservations.shape[0]):
         votes = False
         for i in range(package.shape[0]):
             if ratify_items[a, i] and package[i] != 0:
                 votes = True
-        if votes and utility(contributions[a], package) + biases[a] < reservations[a]:
+        if votes and utilities[a] + biases[a] < reservations[a]:
             return a
     return -1
 

@@ -20,9 +20,9 @@ from sim.core.decisions import (
     final_status,
     first_ratification_refusal,
     item_contributions,
-    must_accept,
+    package_index,
     rungs_to_climb,
-    utility,
+    utility_table,
 )
 from sim.engines.outcomes import Outcomes
 from sim.protocols import Protocol
@@ -52,8 +52,8 @@ def run_chunk(scenario: Scenario, protocol: Protocol, draws: Draws) -> Outcomes:
         draws.u_spill,
         np.array(scenario.opening_offer, dtype=np.int64),
         scenario.n_levels,
-        scenario.every_text(),
-        scenario.veto_matrix(),
+        scenario.strides,
+        scenario.asked,
         scenario.ratifier_matrix(),
         scenario.escalation.start_rung,
         scenario.escalating_actor,
@@ -90,8 +90,8 @@ def _simulate(
     u_spill,
     opening,
     n_levels,
-    every_text,
-    veto,
+    strides,
+    asked,
     ratify_items,
     start_rung,
     escalator,
@@ -106,13 +106,14 @@ def _simulate(
     blocker_out,
 ):
     n, n_actors, n_items, n_max_levels = values.shape
-    contributions = np.empty((n_actors, n_items, n_max_levels))
+    utilities_of = np.empty((n_actors, asked.shape[1]))  # this run's utility of every package
     reservations = np.empty(n_actors)
+    contributions = np.empty((n_items, n_max_levels))
     utilities = np.empty(n_actors)
     aspirations = np.empty(n_actors)
     for k in range(n):
         for a in range(n_actors):
-            contributions[a] = item_contributions(values[k, a], weights[k, a])
+            utility_table(item_contributions(values[k, a], weights[k, a], contributions), n_levels, utilities_of[a])
             reservations[a] = reservation[k, a]
         text = opening.copy()
         rung = start_rung
@@ -123,15 +124,15 @@ def _simulate(
         for t in range(1, max_rounds + 1):
             # 1. evaluate
             blocker = -1
+            number = package_index(text, strides)
             for a in range(n_actors):
-                utilities[a] = utility(contributions[a], text)
+                utilities[a] = utilities_of[a, number]
                 aspirations[a] = aspiration(reservations[a], surplus[k, a], deadline[k, a], exponent[k, a], t)
-                if blocker < 0 and must_accept(every_text[a], veto[a], text):
-                    if not accepts(utilities[a], aspirations[a]):
-                        blocker = a
+                if blocker < 0 and asked[a, number] and not accepts(utilities[a], aspirations[a]):
+                    blocker = a
             # 2. agree?
             if blocker < 0:
-                blocker = first_ratification_refusal(contributions, reservations, bias[k], ratify_items, text)
+                blocker = first_ratification_refusal(utilities, reservations, bias[k], ratify_items, text)
                 agreed = blocker < 0
                 ratification_failed = not agreed
                 break
@@ -140,15 +141,17 @@ def _simulate(
             gap = aspirations[escalator] - utilities[escalator]
             p_climb = escalation_probability(beta0[k], beta_gap[k], beta_time[k], gap, t, r_deadline)
             steps = rungs_to_climb(u_round[k, t - 1], p_climb, t, r_deadline, u_deadline[k], p_deadline[k])
+            rung_before = rung
             rung, talks_end = climb(
                 rung, steps, start_rung, reservations, shifts[k], u_spill[k], p_spillover[k], keep_talking
             )
             if talks_end or t == max_rounds:
                 break
-            # 4. amend, at aspirations after this round's shifts
-            for a in range(n_actors):
-                aspirations[a] = aspiration(reservations[a], surplus[k, a], deadline[k, a], exponent[k, a], t)
-            text, _ = best_amendment(contributions, aspirations, every_text, veto, n_levels, text)
+            # 4. amend, at aspirations after this round's shifts (unchanged if no rung was climbed)
+            if rung != rung_before:
+                for a in range(n_actors):
+                    aspirations[a] = aspiration(reservations[a], surplus[k, a], deadline[k, a], exponent[k, a], t)
+            text, _ = best_amendment(utilities_of, asked, aspirations, n_levels, strides, text)
         status[k] = final_status(agreed, ratification_failed, rung)
         rounds[k] = t
         highest_rung[k] = rung

@@ -7,6 +7,7 @@ items alpha (3 levels), beta (2), gamma (2); salience weights (1, 1, 2) -> s = (
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -49,19 +50,28 @@ def contributions() -> np.ndarray:
 
 
 # The mediator's functions, called in one place so that a change of their signature is
-# followed here only.
-def text_rank(contributions, aspirations, text, every_text=EVERY_TEXT, veto=VETO):
-    return d.text_rank(
-        contributions, np.asarray(aspirations, dtype=np.float64), every_text, veto, text
+# followed here only. They work on each actor's table of package utilities.
+def tables(contributions, n_levels, every_text, veto):
+    """(utilities[a, p], asked[a, p], strides) for every package of the items."""
+    packages = np.array(list(itertools.product(*(range(k) for k in n_levels))), dtype=np.int64)
+    utilities = np.stack(
+        [d.utility_table(c, n_levels, np.empty(len(packages))) for c in contributions]
     )
+    return utilities, d.must_accept_table(every_text, veto, packages), d.package_strides(n_levels)
+
+
+def text_rank(contributions, aspirations, text, every_text=EVERY_TEXT, veto=VETO, n_levels=N_LEVELS):
+    utilities, asked, strides = tables(contributions, n_levels, every_text, veto)
+    aspirations = np.asarray(aspirations, dtype=np.float64)
+    return d.text_rank(utilities, asked, aspirations, d.package_index(text, strides))
 
 
 def best_amendment(
     contributions, aspirations, text, n_levels=N_LEVELS, every_text=EVERY_TEXT, veto=VETO
 ):
-    return d.best_amendment(
-        contributions, np.asarray(aspirations, dtype=np.float64), every_text, veto, n_levels, text
-    )
+    utilities, asked, strides = tables(contributions, n_levels, every_text, veto)
+    aspirations = np.asarray(aspirations, dtype=np.float64)
+    return d.best_amendment(utilities, asked, aspirations, n_levels, strides, text)
 
 
 # --- utility ---------------------------------------------------------------------------
@@ -409,12 +419,50 @@ def test_climb_shifts_only_above_the_starting_rung():
     assert climb(0, 2, start=2) == (2, False, [0.0] * 4)
 
 
+# --- package numbers and utility tables -------------------------------------------------
+
+
+def test_package_numbers_run_last_item_fastest():
+    """Items with 3, 2, 2 levels: strides (4, 2, 1); (2, 1, 0) is package 2*4 + 1*2 + 0 = 10."""
+    strides = d.package_strides(N_LEVELS)
+    assert strides.tolist() == [4, 2, 1]
+    assert d.package_index(package(2, 1, 0), strides) == 10
+    assert d.package_index(package(0, 0, 0), strides) == 0
+    assert d.package_index(package(2, 1, 1), strides) == 11
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_levels=st.lists(st.integers(1, 4), min_size=1, max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_utility_table_equals_utility_bit_for_bit(n_levels, seed):
+    """The prefix-sharing table holds exactly the floats ``utility`` computes, package by
+    package (same additions in the same order), for any number of items and levels."""
+    n_levels = np.array(n_levels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    c = rng.uniform(-1, 1, (len(n_levels), int(n_levels.max())))
+    packages = list(itertools.product(*(range(k) for k in n_levels)))
+    table = d.utility_table(c, n_levels, np.full(len(packages), np.nan))
+    expected = [d.utility(c, np.array(p, dtype=np.int64)) for p in packages]
+    assert table.tolist() == expected
+
+
+def test_must_accept_table(contributions):
+    """asked[a, p] = must_accept for every package: the US and Russia always; Ukraine when
+    gamma is off 0 (packages with g = 1: odd numbers); the allies when beta is off 0."""
+    _, asked, _ = tables(contributions, N_LEVELS, EVERY_TEXT, VETO)
+    assert asked[US].all() and asked[RUSSIA].all()
+    assert asked[UKRAINE].tolist() == [p % 2 == 1 for p in range(12)]
+    assert asked[ALLIES].tolist() == [(p // 2) % 2 == 1 for p in range(12)]
+
+
 # --- ratification and status -------------------------------------------------------------
 
 
 def first_refusal(contributions, reservations, biases, text):
     return d.first_ratification_refusal(
-        contributions,
+        np.array([d.utility(c, text) for c in contributions]),
         np.asarray(reservations, dtype=np.float64),
         np.asarray(biases, dtype=np.float64),
         RATIFY,
