@@ -12,10 +12,8 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,8 +32,10 @@ def load(name: str):
 
 
 def runs_per_second(scenario, engine: str, n_runs: int, n_jobs: int = 1) -> tuple[float, float]:
-    """(runs/s, wall seconds) of a Monte Carlo without output files, after a warm-up."""
-    run_monte_carlo(scenario, Protocol(), engine, MonteCarlo(n_runs=min(n_runs, 200), seed=1))
+    """(runs/s, wall seconds) of a Monte Carlo without output files, after a warm-up that
+    compiles (or loads) the kernel and, for ``n_jobs > 1``, starts the worker processes."""
+    warm_up = MonteCarlo(n_runs=min(n_runs, 2_000 * n_jobs), seed=1, n_jobs=n_jobs, chunk_size=2_000)
+    run_monte_carlo(scenario, Protocol(), engine, warm_up)
     start = time.perf_counter()
     run_monte_carlo(scenario, Protocol(), engine, MonteCarlo(n_runs=n_runs, seed=0, n_jobs=n_jobs, chunk_size=65_536))
     wall = time.perf_counter() - start
