@@ -83,6 +83,7 @@ class ProtocolConf:
     name: str = "single_text"
     max_rounds: int = 12
     continue_after_invasion: bool = False
+    west_speaker: str = "us"
 
 
 @dataclass

@@ -9,7 +9,8 @@ from sim.errors import ConfigError
 
 SINGLE_TEXT = "single_text"
 ULTIMATUM = "ultimatum"
-PROTOCOLS = (SINGLE_TEXT, ULTIMATUM)
+ALTERNATING = "alternating"
+PROTOCOLS = (SINGLE_TEXT, ULTIMATUM, ALTERNATING)
 PROTOCOL_CODES = {name: code for code, name in enumerate(PROTOCOLS)}
 
 
@@ -17,11 +18,20 @@ PROTOCOL_CODES = {name: code for code, name in enumerate(PROTOCOLS)}
 class Protocol:
     """``single_text``: a mediator amends one text round by round (Fisher's single negotiating
     text). ``ultimatum``: one round in which every aspiration is the reservation ("the ball is
-    in their court"); a refusal is followed by round 1's escalation and deadline draws."""
+    in their court"); a refusal is followed by round 1's escalation and deadline draws.
+    ``alternating``: the escalating actor (Russia) and the West, speaking with the utility of
+    ``west_speaker``, take turns to propose (Rubinstein-style alternating offers, with
+    DESIGN.md's acceptance and escalation rules).
+
+    Decision (DESIGN.md leaves it open): under ``alternating``, Russia's offer must be
+    accepted by every Western actor whose yes it needs, not by Russia itself; the West's offer
+    must be accepted by everyone whose yes it needs, the US included, as DESIGN.md words it.
+    """
 
     name: str = SINGLE_TEXT
     max_rounds: int = 12
     continue_after_invasion: bool = False
+    west_speaker: str = "us"
 
     def __post_init__(self) -> None:
         if self.name not in PROTOCOLS:
@@ -44,7 +54,25 @@ class Protocol:
 
 def protocol_from_dict(node: dict) -> Protocol:
     """The protocol of a composed config's ``protocol`` node (validated on construction)."""
-    return Protocol(node.get("name"), node.get("max_rounds"), bool(node.get("continue_after_invasion", False)))
+    return Protocol(
+        node.get("name"),
+        node.get("max_rounds"),
+        bool(node.get("continue_after_invasion", False)),
+        str(node.get("west_speaker") or "us"),
+    )
+
+
+def check_protocol_fits(scenario, protocol: Protocol) -> None:
+    """The protocol's named actors exist in the scenario, and the West's speaker is not the
+    escalating actor."""
+    if protocol.name != ALTERNATING:
+        return
+    if protocol.west_speaker not in scenario.actor_names:
+        raise ConfigError(
+            "protocol.west_speaker", protocol.west_speaker, f"unknown actor; the actors are {list(scenario.actor_names)}"
+        )
+    if protocol.west_speaker == scenario.escalation.actor:
+        raise ConfigError("protocol.west_speaker", protocol.west_speaker, "must differ from the escalating actor")
 
 
 def deadline_warning(scenario, protocol: Protocol) -> str | None:

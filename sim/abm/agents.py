@@ -18,6 +18,7 @@ class Negotiator(mesa.Agent):
     def __init__(
         self,
         model: mesa.Model,
+        index: int,
         name: str,
         utilities: np.ndarray,
         reservation: float,
@@ -28,6 +29,7 @@ class Negotiator(mesa.Agent):
         veto_items: np.ndarray,
     ) -> None:
         super().__init__(model)
+        self.index = index  # position in the scenario's actor order
         self.name = name
         self.utilities = utilities  # utility of every package, by package number
         self.reservation = reservation
@@ -54,6 +56,15 @@ class Negotiator(mesa.Agent):
         self.aspiration = self.aspiration_at(t)
         self.asked = decisions.must_accept(self.must_accept_every_text, self.veto_items, text)
         self.accepted = decisions.accepts(self.utility, self.aspiration)
+
+    def propose(self, utilities, asked, aspirations, needs_yes, packages):
+        """Alternating offers: the package best for me among those that every actor in
+        ``needs_yes`` whose yes it needs accepts. Returns ``(text, proposed)``; ``proposed``
+        is False when no package qualifies."""
+        offer = decisions.best_offer(utilities, asked, aspirations, self.index, needs_yes)
+        if offer < 0:
+            return None, False
+        return packages[offer].copy(), True
 
     def shift_reservation(self, new_reservation: float) -> None:
         """Escalation changed this actor's BATNA (sanctions, war)."""

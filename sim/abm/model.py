@@ -10,7 +10,7 @@ import numpy as np
 from sim.abm.agents import Negotiator
 from sim.core import decisions
 from sim.core.enums import Rung, Status
-from sim.protocols import Protocol
+from sim.protocols import ALTERNATING, Protocol
 from sim.sampling import Draws
 from sim.scenario import Scenario
 
@@ -52,6 +52,7 @@ class NegotiationModel(mesa.Model):
         self.n_levels = scenario.n_levels
         self.rung = scenario.escalation.start_rung
         self.escalator = scenario.escalating_actor
+        self.west_speaker = scenario.actor_names.index(protocol.west_speaker) if protocol.name == ALTERNATING else -1
         self.status: Status | None = None
         self.blocker = -1
         self.rounds = 0
@@ -62,6 +63,7 @@ class NegotiationModel(mesa.Model):
             contributions = decisions.item_contributions(draws.values[0, a], draws.weights[0, a])
             Negotiator(
                 self,
+                a,
                 name,
                 decisions.utility_table(contributions, self.n_levels, self.utilities[a]),
                 float(draws.reservation[0, a]),
@@ -146,11 +148,20 @@ class NegotiationModel(mesa.Model):
         return talks_end
 
     def _amend(self, t: int, record: RoundRecord | None) -> None:
-        """The mediator's one-step amendment, ranked at aspirations after this round's shifts."""
+        """Step 4: the next text, chosen at aspirations after this round's shifts: by the
+        mediator (``single_text``) or by this round's proposer (``alternating``)."""
         aspirations = np.array([agent.aspiration_at(t) for agent in self.negotiators])
-        text, amended = decisions.best_amendment(
-            self.utilities, self.spec.asked, aspirations, self.n_levels, self.spec.strides, self.text
-        )
+        if self.protocol.name == ALTERNATING:
+            proposer = decisions.offer_round_proposer(t, self.escalator, self.west_speaker)
+            needs_yes = np.ones(len(self.negotiators), dtype=np.bool_)
+            needs_yes[self.escalator] = proposer != self.escalator  # the East needs the West's yes only
+            text, amended = self.negotiators[proposer].propose(
+                self.utilities, self.spec.asked, aspirations, needs_yes, self.spec.packages
+            )
+        else:
+            text, amended = decisions.best_amendment(
+                self.utilities, self.spec.asked, aspirations, self.n_levels, self.spec.strides, self.text
+            )
         if amended:
             self.text = text
             if record is not None:

@@ -185,6 +185,32 @@ def best_amendment(utilities, asked, aspirations, n_levels, strides, text):
 
 
 @njit(cache=True)
+def best_offer(utilities, asked, aspirations, proposer, needs_yes):
+    """An ``alternating`` proposer's offer (DESIGN.md, protocol ``alternating``): the package
+    with the highest utility for ``proposer`` among those that every actor in ``needs_yes``
+    whose yes the package needs (``asked``) accepts at its aspiration; ties to the lowest
+    package number. Returns the package number, or -1 if no package qualifies.
+    """
+    best, best_utility = -1, -np.inf
+    for p in range(utilities.shape[1]):
+        qualifies = True
+        for a in range(utilities.shape[0]):
+            if needs_yes[a] and asked[a, p] and not accepts(utilities[a, p], aspirations[a]):
+                qualifies = False
+                break
+        if qualifies and utilities[proposer, p] > best_utility:
+            best, best_utility = p, utilities[proposer, p]
+    return best
+
+
+@njit(cache=True)
+def offer_round_proposer(t, east, west):
+    """Who proposes in step 4 of round ``t`` under ``alternating``: the East (Russia) in odd
+    rounds, the West's speaker (the US) in even rounds."""
+    return east if t % 2 == 1 else west
+
+
+@njit(cache=True)
 def sigmoid(z):
     """Logistic function; 0 where ``exp(-z)`` overflows (compiled ``exp`` gives inf there)."""
     return 1.0 / (1.0 + np.exp(-z))

@@ -15,9 +15,11 @@ from sim.core.decisions import (
     accepts,
     aspiration,
     best_amendment,
+    best_offer,
     climb,
     escalation_probability,
     final_status,
+    offer_round_proposer,
     first_ratification_refusal,
     item_contributions,
     package_index,
@@ -25,7 +27,7 @@ from sim.core.decisions import (
     utility_table,
 )
 from sim.engines.outcomes import Outcomes
-from sim.protocols import Protocol
+from sim.protocols import ALTERNATING, Protocol
 from sim.sampling import Draws
 from sim.scenario import Scenario
 
@@ -59,6 +61,9 @@ def run_chunk(scenario: Scenario, protocol: Protocol, draws: Draws) -> Outcomes:
         scenario.escalating_actor,
         protocol.max_rounds,
         protocol.continue_after_invasion,
+        protocol.name == ALTERNATING,
+        scenario.actor_names.index(protocol.west_speaker) if protocol.name == ALTERNATING else -1,
+        scenario.packages,
         out.status,
         out.rounds,
         out.highest_rung,
@@ -97,6 +102,9 @@ def _simulate(
     escalator,
     max_rounds,
     keep_talking,
+    alternating,
+    west_speaker,
+    packages,
     status,
     rounds,
     highest_rung,
@@ -111,6 +119,7 @@ def _simulate(
     contributions = np.empty((n_items, n_max_levels))
     utilities = np.empty(n_actors)
     aspirations = np.empty(n_actors)
+    needs_yes = np.ones(n_actors, dtype=np.bool_)
     for k in range(n):
         for a in range(n_actors):
             utility_table(item_contributions(values[k, a], weights[k, a], contributions), n_levels, utilities_of[a])
@@ -151,7 +160,14 @@ def _simulate(
             if rung != rung_before:
                 for a in range(n_actors):
                     aspirations[a] = aspiration(reservations[a], surplus[k, a], deadline[k, a], exponent[k, a], t)
-            text, _ = best_amendment(utilities_of, asked, aspirations, n_levels, strides, text)
+            if alternating:
+                proposer = offer_round_proposer(t, escalator, west_speaker)
+                needs_yes[escalator] = proposer != escalator  # the East needs the West's yes only
+                offer = best_offer(utilities_of, asked, aspirations, proposer, needs_yes)
+                if offer >= 0:
+                    text = packages[offer].copy()
+            else:
+                text, _ = best_amendment(utilities_of, asked, aspirations, n_levels, strides, text)
         status[k] = final_status(agreed, ratification_failed, rung)
         rounds[k] = t
         highest_rung[k] = rung

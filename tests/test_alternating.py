@@ -1,0 +1,120 @@
+"""The ``alternating`` protocol against scripted, hand-traced negotiations (Axelrod-style:
+known opponents, known moves), in the Mesa model and both engines.
+
+The small scenario of ``tests/conftest.py``: items alpha (a0 a1 a2), beta (b0 b1), gamma
+(g0 g1); salience (1/4, 1/4, 1/2). Contributions:
+    us      alpha (0, -1/16, -1/4)  beta (0, -1/8)  gamma (0, -1/4)
+    russia  alpha (0,  1/8,   1/4)  beta (0,  1/8)  gamma (0,  1/4)
+    ukraine gamma (0, -1/2)         (asked when gamma is off g0)
+    allies  everything 0            (asked when beta is off b0)
+Tactics here: deadline 4 and exponent 1 for all, so asp(t) = r + h (1 - t/4) for t < 4.
+    russia  r = 0.2,  h = 0.2: asp 0.35, 0.3, 0.25, then 0.2
+    us      r = -0.2, h = 0.2: asp -0.05, -0.1, -0.15, then -0.2
+    ukraine r = -0.3: refuses every g1 package (-0.5); allies r = -1 accept everything.
+No escalation (beta0 = -1000). Package numbers: strides (4, 2, 1).
+
+Round by round (step 4 proposer: Russia in odd rounds, the US for the West in even ones):
+ t  text on the table  Russia's yes        step-4 offer
+ 1  (a0, b0, g0)       0 < 0.35: refuses   Russia: only (a0,b0,g0) has U_us >= -0.05 -> same text
+ 2  (a0, b0, g0)       0 < 0.3             West: Russia needs U_R >= 0.3: only g1 packages or
+                                           (a2,b1,g0) (U_us -0.375 < -0.1); g1 fails Ukraine -> none
+ 3  (a0, b0, g0)       0 < 0.25            Russia: West accepts (a0,b0,g0) 0, (a0,b1,g0) -0.125,
+                                           (a1,b0,g0) -0.0625 at -0.15; best U_R 0.125 is a tie of
+                                           package 2 (a0,b1,g0) and 4 (a1,b0,g0): lowest -> 2
+ 4  (a0, b1, g0)       0.125 < 0.2         West: U_R >= 0.2 and U_us >= -0.2: (a1,b1,g0) only
+ 5  (a1, b1, g0)       0.25 >= 0.2; US -0.1875 >= -0.2; allies asked, accept -> agreement;
+                       Senate (beta) approves: -0.1875 + 0 >= -0.2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.abm.model import NegotiationModel
+from sim.core import decisions as d
+from sim.core.enums import Status
+from sim.engines import get_engine
+from sim.errors import ConfigError
+from sim.protocols import Protocol, check_protocol_fits
+from sim.sampling import draw
+from sim.scenario import scenario_from_dict
+
+FIELDS = ("status", "rounds", "highest_rung", "package", "utility", "accepted", "blocker")
+ALTERNATING = Protocol("alternating", max_rounds=12)
+
+
+def scripted(data: dict, prior, russia_reservation: float) -> dict:
+    actors = data["actors"]
+    for name, reservation, surplus in (("russia", russia_reservation, 0.2), ("us", -0.2, 0.2), ("ukraine", -0.3, 0.0)):
+        actors[name]["reservation"] = prior(reservation)
+        actors[name]["opening_surplus"] = prior(surplus)
+    actors["us"]["ratifier"]["bias"] = prior(0.0)
+    return data
+
+
+def run_both(scenario, protocol):
+    draws = draw(scenario, protocol, 0, 0, 2)
+    mesa = get_engine("mesa")(scenario, protocol, draws)
+    batch = get_engine("batch")(scenario, protocol, draws)
+    for name in FIELDS:
+        assert np.array_equal(getattr(mesa, name), getattr(batch, name)), name
+    return batch
+
+
+def texts(scenario, protocol) -> list[list[int]]:
+    model = NegotiationModel(scenario, protocol, draw(scenario, protocol, 0, 0, 1), trace=True).run()
+    return [record.text.tolist() for record in model.history]
+
+
+def test_alternating_offers_reach_agreement_in_round_5(scenario_dict, fixed_prior):
+    scenario = scenario_from_dict(scripted(scenario_dict, fixed_prior, 0.2))
+    assert texts(scenario, ALTERNATING) == [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 1, 0], [1, 1, 0]]
+    out = run_both(scenario, ALTERNATING)
+    assert out.status[0] == Status.AGREEMENT
+    assert out.rounds[0] == 5
+    assert out.package[0].tolist() == [1, 1, 0]
+    assert out.utility[0].tolist() == [-0.1875, 0.25, 0.0, 0.0]
+
+
+def test_alternating_stalemate_when_russia_holds_out(scenario_dict, fixed_prior):
+    """Russia's reservation 0.3: asp 0.45, 0.4, 0.35, then 0.3. The West never finds a
+    package Russia accepts that the US and Ukraine can live with; Russia's own offers are
+    what the West accepts at its falling aspiration: (a0,b1,g0) in round 3, then (a1,b1,g0) in
+    round 5 (U_us -0.1875 >= -0.2), which Russia still refuses (0.25 < 0.3)."""
+    scenario = scenario_from_dict(scripted(scenario_dict, fixed_prior, 0.3))
+    protocol = Protocol("alternating", max_rounds=6)
+    assert texts(scenario, protocol) == [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 1, 0], [0, 1, 0], [1, 1, 0]]
+    out = run_both(scenario, protocol)
+    assert out.status[0] == Status.STALEMATE
+    assert out.rounds[0] == 6
+    assert out.blocker[0] == 1  # russia
+
+
+def test_best_offer_ties_go_to_the_lowest_package():
+    """Two packages with the proposer's top utility: the lower number wins; nobody asked."""
+    utilities = np.array([[0.0, 0.5, 0.5, 0.25], [0.0, 0.0, 0.0, 0.0]])
+    asked = np.zeros((2, 4), dtype=np.bool_)
+    assert d.best_offer(utilities, asked, np.array([9.0, 9.0]), 0, np.array([True, True])) == 1
+
+
+def test_best_offer_respects_the_other_sides_aspirations():
+    """Actor 1 is asked everywhere and needs 0.5: only packages 0 and 3 qualify; the
+    proposer (actor 0) prefers 3. With actor 1 out of needs_yes, package 1 wins."""
+    utilities = np.array([[0.0, 0.9, 0.8, 0.25], [0.5, 0.4, 0.0, 0.6]])
+    asked = np.ones((2, 4), dtype=np.bool_)
+    aspirations = np.array([0.0, 0.5])
+    assert d.best_offer(utilities, asked, aspirations, 0, np.array([False, True])) == 3
+    assert d.best_offer(utilities, asked, aspirations, 0, np.array([False, False])) == 1
+    assert d.best_offer(utilities, asked, np.array([0.0, 0.7]), 0, np.array([False, True])) == -1
+
+
+def test_proposer_alternates():
+    assert [d.offer_round_proposer(t, 1, 0) for t in range(1, 6)] == [1, 0, 1, 0, 1]
+
+
+@pytest.mark.parametrize("speaker, message", [("nobody", "unknown actor"), ("russia", "must differ")])
+def test_west_speaker_must_be_a_western_actor(small_scenario, speaker, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        check_protocol_fits(small_scenario, Protocol("alternating", 12, west_speaker=speaker))
+    assert error.value.field == "protocol.west_speaker"
