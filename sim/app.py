@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import register_configs
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, run_monte_carlo
-from sim.protocols import Protocol, deadline_warning, protocol_from_dict
+from sim.protocols import Protocol, check_protocol_fits, deadline_warning, protocol_from_dict
 from sim.scenario import Scenario, scenario_from_dict
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
@@ -34,6 +34,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     container.pop("hydra", None)
     scenario = scenario_from_dict(container["scenario"])
     protocol = protocol_from_dict(container["protocol"])
+    check_protocol_fits(scenario, protocol)
     mc = MonteCarlo(**container["mc"])
     engine = container["engine"]["name"]
     if engine not in ("batch", "mesa"):
