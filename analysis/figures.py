@@ -39,8 +39,8 @@ def _bars_with_intervals(ax, estimates: dict, colours=None) -> None:
     hi = np.array([estimates[n]["hi"] for n in names])
     colour = [colours.get(n, "#577590") for n in names] if colours else "#577590"
     ax.bar(names, p, color=colour, yerr=np.vstack([p - lo, hi - p]), capsize=4, ecolor="black")
-    for x, value in enumerate(p):
-        ax.annotate(f"{value:.1%}", (x, value), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    for x, (value, top) in enumerate(zip(p, hi)):
+        ax.annotate(f"{value:.1%}", (x, top), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8)
     ax.set_ylim(0, min(1.0, max(0.05, float(hi.max()) * 1.2)))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.tick_params(axis="x", labelrotation=20)

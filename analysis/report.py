@@ -20,12 +20,14 @@ def format_summary(summary: dict, out_dir: Path | None = None) -> str:
     lines += [_row(name, est) for name, est in summary["status"].items()]
     lines += ["", "Accepts the final package      p     95% Wilson interval"]
     lines += [_row(name, est) for name, est in summary["acceptance"].items()]
-    lines += ["", f"Rounds to outcome: mean {summary['rounds']['mean']:.2f}", "", "Most frequent final packages"]
-    for entry in summary["top_packages"][:5]:
-        package = ", ".join(f"{item}={level}" for item, level in entry["package"].items())
+    lines += ["", f"Rounds to outcome: mean {summary['rounds']['mean']:.2f}"]
+    top = summary["top_packages"][:5]
+    if top:
+        lines += ["", "Most frequent final packages: " + " | ".join(top[0]["package"])]
+    for entry in top:
         statuses = ", ".join(f"{s} {c / entry['count']:.0%}" for s, c in entry["status"].items())
-        lines.append(f"  {entry['p']:6.1%}  {package}")
-        lines.append(f"          ({statuses})")
+        lines.append(f"  {entry['p']:6.1%}  " + " | ".join(entry["package"].values()))
+        lines.append(f"          {statuses}")
     if out_dir is not None:
         lines += ["", f"Outputs: {out_dir}"]
     return "\n".join(lines)
