@@ -1,0 +1,519 @@
+"""The ``negsim-scenarios`` command: list the bundled scenarios and show one in words.
+
+``negsim-scenarios list`` prints one line per bundled scenario (``scenarios/*.yaml``): its
+name, number of actors and items, and its one-sentence description. ``negsim-scenarios show
+NAME`` (or ``show path/to/file.yaml``) prints a scenario for a reader at a terminal: the items
+and their levels with descriptions, the opening offer, each actor's prior mean value of every
+level, the escalation ladder, and every prior of every actor with its rationale and source.
+``negsim-scenarios schema`` prints a JSON Schema of the scenario format.
+
+A file is checked exactly as ``negsim scenario_file=...`` checks it: the structured config of
+:mod:`sim.config` (keys and types), then :func:`sim.scenario.scenario_from_dict` (meaning:
+known items and levels, priors inside their allowed ranges), and its ``name`` must equal the
+file name. Bad input ends with one line on stderr naming the file, the field and the bad
+value, and exit status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from sim.core.enums import RUNG_NAMES
+from sim.errors import ConfigError
+from sim.priors import Prior
+from sim.scenario import Actor, Scenario, scenario_from_dict
+
+PROG = "negsim-scenarios"
+SUFFIXES = (".yaml", ".yml")
+
+
+def bundled_dir() -> Path:
+    """The bundled scenarios directory, as the Hydra plugin finds it."""
+    from hydra_plugins.negsim_scenarios import BUNDLED
+
+    return BUNDLED
+
+
+def bundled_files() -> dict[str, Path]:
+    """Bundled scenario files by name, sorted by name."""
+    directory = bundled_dir()
+    return {path.stem: path for path in sorted(directory.glob("*.yaml"))}
+
+
+# --- loading and checking ------------------------------------------------------------------
+
+
+class ScenarioFileError(Exception):
+    """A scenario file that cannot be used; ``str()`` is the one-line message."""
+
+
+def _lookup(data: object, dotted: str) -> object:
+    node = data
+    for key in dotted.split("."):
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return None
+    return node
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def check_structure(data: dict) -> dict:
+    """Keys and types, by the structured config that ``negsim`` composes scenarios with;
+    returns the plain data as ``negsim`` hands it to :func:`scenario_from_dict`."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import ScenarioConf
+
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(ScenarioConf), data)
+        return OmegaConf.to_container(merged, resolve=True, throw_on_missing=False)
+    except OmegaConfBaseException as error:
+        key = getattr(error, "full_key", "") or ""
+        field = f"scenario.{key}" if key else "scenario"
+        value = _lookup(data, key) if key else None
+        if isinstance(value, (dict, list)):  # an unknown or mistyped key: name it, not its contents
+            value = key.rsplit(".", 1)[-1]
+        raise ConfigError(field, value, _first_line(error)) from None
+
+
+def load_file(path: Path) -> Scenario:
+    """Read and validate a scenario file; every error names the file."""
+    shown = str(path)
+    if not path.is_file():
+        raise ScenarioFileError(f"{shown}: no such file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioFileError(f"{shown}: not valid YAML{where}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioFileError(f"{shown}: cannot be read ({error.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ScenarioFileError(f"{shown}: must hold a YAML mapping (a scenario), got {type(data).__name__}")
+    try:
+        if data.get("name") != path.stem:
+            raise ConfigError(
+                "scenario.name", data.get("name"), f"must equal the file name without .yaml ({path.stem!r})"
+            )
+        return scenario_from_dict(check_structure(data))
+    except ConfigError as error:
+        raise ScenarioFileError(f"{shown}: {error}") from None
+
+
+def resolve(target: str) -> Path:
+    """A bundled scenario's name, or a path to a scenario file."""
+    looks_like_path = target.endswith(SUFFIXES) or os.sep in target or "/" in target
+    if looks_like_path or Path(target).is_file():
+        return Path(target).expanduser()
+    files = bundled_files()
+    if target not in files:
+        raise ScenarioFileError(
+            f"unknown scenario {target!r}; the bundled scenarios are {', '.join(files)} "
+            "(or give the path of a .yaml file)"
+        )
+    return files[target]
+
+
+# --- words ---------------------------------------------------------------------------------
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def describe_prior(prior: Prior) -> str:
+    """A prior in words: ``uniform on [0.05, 0.25] (mean 0.15)``."""
+    p = prior.params
+    if prior.dist == "fixed":
+        return f"fixed at {_num(p['value'])}"
+    if prior.dist == "uniform":
+        text = f"uniform on [{_num(p['low'])}, {_num(p['high'])}]"
+    elif prior.dist == "normal":
+        text = f"normal, mean {_num(p['mean'])}, sd {_num(p['sd'])}"
+    elif prior.dist == "truncnormal":
+        text = f"normal (mean {_num(p['mean'])}, sd {_num(p['sd'])}) cut to [{_num(p['low'])}, {_num(p['high'])}]"
+    else:
+        text = f"beta (a {_num(p['a'])}, b {_num(p['b'])}) on [{_num(p['low'])}, {_num(p['high'])}]"
+    return f"{text} (mean {prior.mean():.3g})"
+
+
+class Writer:
+    """Collects lines, wrapped to the terminal's width with hanging indents."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.lines: list[str] = []
+
+    def line(self, text: str = "") -> None:
+        self.lines.append(text)
+
+    def para(self, text: str, indent: int = 0, first: str = "") -> None:
+        """``first`` (e.g. ``"why: "``) starts the paragraph; later lines align after it."""
+        pad = " " * indent
+        if not text and not first:
+            return
+        wrapped = textwrap.wrap(
+            text,
+            width=max(self.width, indent + len(first) + 20),
+            initial_indent=pad + first,
+            subsequent_indent=pad + " " * len(first),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        self.lines.extend(wrapped or [pad + first.rstrip()])
+
+    def prior(self, label: str, prior: Prior, indent: int, brief: bool, label_width: int = 0, note: str = "") -> None:
+        head = f"{label:<{label_width}}  " if label_width else f"{label}: "
+        self.para(note + describe_prior(prior), indent, head)
+        if not brief:
+            self.para(prior.rationale, indent + 4, "why: ")
+            self.para(prior.source, indent + 4, "source: ")
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _actor_rules(actor: Actor) -> str:
+    if actor.must_accept_every_text:
+        who = "Must accept every text"
+    elif actor.veto_items:
+        who = "Must accept a text that moves " + " or ".join(actor.veto_items) + " off level 0"
+    else:
+        who = "Never asked (no veto items): its acceptance is only reported"
+    return who
+
+
+def format_scenario(scenario: Scenario, source: Path | None = None, brief: bool = False, width: int = 100) -> str:
+    """The whole scenario in words (``negsim-scenarios show``)."""
+    out = Writer(width)
+    title = f"{scenario.name}: {scenario.title}" if scenario.title != scenario.name else scenario.name
+    out.para(title)
+    out.line("=" * min(len(title), width))
+    out.para(scenario.description)
+    if source is not None:
+        out.para(str(source), first="file: ")
+    n_packages = len(scenario.packages)
+    out.line(
+        f"{len(scenario.actors)} actors ({', '.join(scenario.actor_names)}), {len(scenario.items)} items, "
+        f"{n_packages} packages"
+    )
+
+    # items, levels, opening offer and every actor's prior mean value of each level
+    out.line()
+    out.line("ITEMS AND LEVELS (level 0 is the status quo, worth 0 to everyone; > marks the opening offer)")
+    names = scenario.actor_names
+    cols = [max(6, len(n)) + 2 for n in names]
+    level_width = max(len(level) for item in scenario.items for level in item.levels) + 6
+    for i, item in enumerate(scenario.items):
+        out.line()
+        out.para(item.description, 2, f"{item.name}: ")
+        out.line(" " * 4 + f"{'mean value to:':<{level_width}}" + "".join(f"{n:>{c}}" for n, c in zip(names, cols)))
+        for level, level_name in enumerate(item.levels):
+            mark = ">" if scenario.opening_offer[i] == level else " "
+            means = []
+            for actor, c in zip(scenario.actors, cols):
+                prior = actor.values.get((item.name, level_name))
+                means.append(f"{0.0 if prior is None else prior.mean():>+{c}.2f}")
+            out.line(f"  {mark} {f'{level} {level_name}':<{level_width}}" + "".join(means))
+    out.line()
+    out.line("OPENING OFFER")
+    for item, level in zip(scenario.items, scenario.opening_offer):
+        out.line(f"  {item.name} = {item.levels[level]}" + ("  (status quo)" if level == 0 else ""))
+
+    # escalation
+    esc = scenario.escalation
+    out.line()
+    out.line("ESCALATION")
+    out.para(
+        f"Ladder: {', '.join(f'{k}={name}' for k, name in enumerate(RUNG_NAMES))}. Runs start at rung "
+        f"{esc.start_rung} ({RUNG_NAMES[esc.start_rung]}). After a refused text {esc.actor} climbs one rung "
+        f"with probability sigmoid(beta0 + beta_gap*gap + beta_time*min(1, t/T)), gap = its aspiration minus "
+        f"its utility of the text; in its deadline round it may climb one more (p_deadline). Reaching "
+        f"{RUNG_NAMES[3]} ends the talks (unless protocol.continue_after_invasion), spilling into "
+        f"{RUNG_NAMES[4]} with probability p_spillover.",
+        2,
+    )
+    label_width = max(len(n) for n in esc.priors)
+    for name, prior in esc.priors.items():
+        out.prior(name, prior, 2, brief, label_width)
+    if esc.shifts:
+        out.para("Reservation shifts when a rung above the start is first reached:", 2)
+        for (rung, actor_name), prior in esc.shifts.items():
+            out.prior(f"{RUNG_NAMES[rung]}, {actor_name}", prior, 4, brief)
+    else:
+        out.para("No reservation shifts.", 2)
+
+    # actors
+    out.line()
+    out.line("ACTORS (in order; utility = sum of salience x value over items; accepts iff utility >= aspiration)")
+    for actor in scenario.actors:
+        out.line()
+        out.para(actor.description, 2, f"{actor.name}: ")
+        out.para(f"{_actor_rules(actor)}.", 4)
+        if actor.ratifier is not None:
+            items = ", ".join(actor.ratifier.items) or "no items (never votes)"
+            out.para(f"Ratifier: {actor.ratifier.name}, votes on a text that moves {items}; approves iff utility + bias >= reservation.", 4)
+        else:
+            out.para("No ratifier.", 4)
+        tactic = (
+            ("reservation", actor.reservation),
+            ("opening_surplus", actor.opening_surplus),
+            ("deadline", actor.deadline),
+            ("concession_exponent", actor.concession_exponent),
+        )
+        out.para("Fallback and concession tactic (aspiration r + h*(1 - (t/T)^(1/e)) before the deadline T, r after):", 4)
+        for name, prior in tactic:
+            out.prior(name, prior, 6, brief, 19)
+        if actor.ratifier is not None:
+            out.prior("ratifier bias", actor.ratifier.bias, 6, brief, 19)
+        total = sum(prior.mean() for prior in actor.salience.values())
+        out.para("Salience weights (normalised to sum 1 in each run; share = mean weight / sum of means):", 4)
+        width = max(len(name) for name in actor.salience)
+        for item_name, prior in actor.salience.items():
+            share = f"share ~{prior.mean() / total:.0%}: " if total > 0 else ""
+            out.prior(item_name, prior, 6, brief, width, share)
+        out.para("Values (level 0 is worth 0):", 4)
+        labels = {key: f"{key[0]} = {key[1]}" for key in actor.values}
+        width = max(len(label) for label in labels.values())
+        for key, prior in actor.values.items():
+            out.prior(labels[key], prior, 6, brief, width)
+    return out.text()
+
+
+def format_list(scenarios: list[tuple[str, Scenario | None, str]], width: int | None) -> str:
+    """One line per scenario: name, actors, items, description (cut to ``width`` if given)."""
+    name_width = max([4, *(len(name) for name, _, _ in scenarios)])
+    lines = [f"{'NAME':<{name_width}}  ACTORS  ITEMS  DESCRIPTION"]
+    for name, scenario, error in scenarios:
+        if scenario is None:
+            line = f"{name:<{name_width}}  {'-':>6}  {'-':>5}  INVALID: {error}"
+        else:
+            line = (
+                f"{name:<{name_width}}  {len(scenario.actors):>6}  {len(scenario.items):>5}  "
+                f"{scenario.description or scenario.title}"
+            )
+        if width is not None and len(line) > width:
+            line = line[: width - 1] + "…"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+# --- JSON Schema ---------------------------------------------------------------------------
+
+
+def _prior_schema(allowed: tuple) -> dict:
+    """The JSON Schema of a prior on a field whose values must lie in ``allowed``."""
+    low, high = allowed[0], allowed[1]
+    open_low = len(allowed) > 2 and allowed[2]
+
+    def bounded(extra: dict | None = None) -> dict:
+        number: dict = {"type": "number"}
+        if math.isfinite(low):
+            number["exclusiveMinimum" if open_low else "minimum"] = low
+        if math.isfinite(high):
+            number["maximum"] = high
+        number.update(extra or {})
+        return number
+
+    text = {"type": "string", "minLength": 1, "pattern": r"\S"}
+    common = {"rationale": text, "source": text}
+
+    def family(dist: str, params: dict, required: list[str]) -> dict:
+        return {
+            "type": "object",
+            "properties": {"dist": {"const": dist}, **params, **common},
+            "required": ["dist", *required, "rationale", "source"],
+            "additionalProperties": False,
+        }
+
+    positive = {"type": "number", "exclusiveMinimum": 0}
+    families = [
+        family("fixed", {"value": bounded()}, ["value"]),
+        family("uniform", {"low": bounded(), "high": bounded()}, ["low", "high"]),
+        family("truncnormal", {"mean": {"type": "number"}, "sd": positive, "low": bounded(), "high": bounded()},
+               ["mean", "sd", "low", "high"]),
+    ]
+    # beta: low and high default to 0 and 1; they must be given where those defaults leave the range
+    beta_required = ["a", "b"]
+    if not (low <= 0 and not (open_low and low >= 0)):
+        beta_required.append("low")
+    if not high >= 1:
+        beta_required.append("high")
+    families.append(family("beta", {"a": positive, "b": positive, "low": bounded(), "high": bounded()}, beta_required))
+    if not (math.isfinite(low) or math.isfinite(high)):
+        families.append(family("normal", {"mean": {"type": "number"}, "sd": positive}, ["mean", "sd"]))
+    return {"oneOf": families}
+
+
+def json_schema() -> dict:
+    """A JSON Schema (draft 2020-12) of a scenario file, generated from the validation rules.
+
+    It checks structure, types, prior families and each prior's allowed range. What a JSON
+    Schema cannot say (that items, levels and actors named in one place exist in another,
+    low < high, the name equals the file name) is left to ``negsim-scenarios show FILE``.
+    """
+    from sim.scenario import ESCALATION_PRIORS, NON_NEGATIVE, POSITIVE, REAL, UNIT
+
+    name_list = {"type": "array", "items": {"type": "string"}}
+    described = {"type": "string"}
+    actor = {
+        "type": "object",
+        "properties": {
+            "description": described,
+            "must_accept_every_text": {"type": "boolean"},
+            "veto_items": name_list,
+            "values": {
+                "type": "object",
+                "description": "item -> level (above 0) -> prior of the level's value",
+                "additionalProperties": {"type": "object", "additionalProperties": {"$ref": "#/$defs/unit_prior"}},
+            },
+            "salience": {"type": "object", "additionalProperties": {"$ref": "#/$defs/non_negative_prior"}},
+            "reservation": {"$ref": "#/$defs/unit_prior"},
+            "opening_surplus": {"$ref": "#/$defs/non_negative_prior"},
+            "deadline": {"$ref": "#/$defs/positive_prior"},
+            "concession_exponent": {"$ref": "#/$defs/positive_prior"},
+            "ratifier": {
+                "type": ["object", "null"],
+                "properties": {"name": described, "items": name_list, "bias": {"$ref": "#/$defs/real_prior"}},
+                "required": ["bias"],
+                "additionalProperties": False,
+            },
+        },
+        "required": ["values", "salience", "reservation", "opening_surplus", "deadline", "concession_exponent"],
+        "additionalProperties": False,
+    }
+    range_names = {"unit_prior": UNIT, "non_negative_prior": NON_NEGATIVE, "positive_prior": POSITIVE,
+                   "real_prior": REAL, "probability_prior": ESCALATION_PRIORS["p_deadline"]}
+    escalation_props: dict = {
+        "start_rung": {"enum": [0, 1, 2]},
+        "actor": {"type": "string"},
+        "shifts": {
+            "type": "object",
+            "propertyNames": {"enum": list(RUNG_NAMES[1:])},
+            "additionalProperties": {"type": "object", "additionalProperties": {"$ref": "#/$defs/real_prior"}},
+        },
+    }
+    for name, allowed in ESCALATION_PRIORS.items():
+        ref = "probability_prior" if allowed == ESCALATION_PRIORS["p_deadline"] else "real_prior"
+        escalation_props[name] = {"$ref": f"#/$defs/{ref}"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "negsim scenario",
+        "description": "A negsim scenario file (docs/scenario-format.md). Generated by `negsim-scenarios schema`.",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "must equal the file name without .yaml"},
+            "title": described,
+            "description": described,
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "levels": {"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True},
+                        "description": described,
+                    },
+                    "required": ["levels"],
+                    "additionalProperties": False,
+                },
+            },
+            "opening_offer": {"type": "object", "additionalProperties": {"type": "string"}},
+            "escalation": {
+                "type": "object",
+                "properties": escalation_props,
+                "required": list(ESCALATION_PRIORS),
+                "additionalProperties": False,
+            },
+            "actors": {"type": "object", "minProperties": 1, "additionalProperties": {"$ref": "#/$defs/actor"}},
+        },
+        "required": ["name", "items", "opening_offer", "escalation", "actors"],
+        "additionalProperties": False,
+        "$defs": {"actor": actor, **{name: _prior_schema(allowed) for name, allowed in range_names.items()}},
+    }
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _fail(f"{message} (see {PROG} --help)")
+
+
+def _fail(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _width() -> int:
+    return max(60, min(shutil.get_terminal_size((100, 24)).columns, 110))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="List negsim's bundled scenarios, or show one (or a scenario file of your own) in words.",
+        epilog="Examples: negsim-scenarios list | negsim-scenarios show lieven_2022 | "
+        "negsim-scenarios show path/to/my_case.yaml | negsim-scenarios schema > scenario.schema.json",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{list,show,schema}", parser_class=_Parser)
+    commands.required = True
+    commands.add_parser("list", help="one line per bundled scenario: name, actors, items, description")
+    show = commands.add_parser("show", help="a scenario in words: items, levels, offer, escalation, every prior")
+    show.add_argument("scenario", help="a bundled scenario's name, or the path of a scenario .yaml file")
+    show.add_argument("--brief", action="store_true", help="leave out each prior's rationale and source")
+    commands.add_parser("schema", help="print a JSON Schema of the scenario file format")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point (``negsim-scenarios``)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            entries = []
+            failed = []
+            for name, path in bundled_files().items():
+                try:
+                    entries.append((name, load_file(path), ""))
+                except ScenarioFileError as error:
+                    entries.append((name, None, str(error)))
+                    failed.append(str(error))
+            sys.stdout.write(format_list(entries, _width() if sys.stdout.isatty() else None))
+            if failed:
+                _fail(f"{len(failed)} bundled scenario(s) invalid; first: {failed[0]}")
+        elif args.command == "show":
+            path = resolve(args.scenario)
+            scenario = load_file(path)
+            sys.stdout.write(format_scenario(scenario, path, brief=args.brief, width=_width()))
+        else:
+            sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    except ScenarioFileError as error:
+        _fail(str(error))
+    except BrokenPipeError:  # e.g. `negsim-scenarios show x | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
