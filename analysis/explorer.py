@@ -1,0 +1,566 @@
+"""The package explorer (``negsim-explore``): every package of a scenario under its priors.
+
+For each package (one level per item; 108 for the flagship scenario) and each Monte Carlo
+draw of the priors (the same draws, by the same streams, as ``negsim`` with the same seed),
+it evaluates the package as a take-it-or-leave-it offer at the start of the talks:
+
+- each actor's utility ``U_a(x)`` (``sim.core.decisions`` arithmetic, vectorised over runs
+  and packages, bit for bit), so ``eu.<actor>`` = E[U_a(x)] with a 95% interval of the
+  Monte Carlo mean, and ``p_accept.<actor>`` = P(U_a(x) >= r_a) for every actor, asked or not;
+- ``p_joint`` = P(every actor whose yes the package needs accepts), at reservations;
+- ``p_ratified`` = P(... and every ratifier that votes on it approves, U_a + b_a >= r_a):
+  the probability that the package is agreed and ratified. This is exactly P(agreement) of
+  the ``ultimatum`` protocol with the package as opening offer (a test checks it run for run);
+- the bargaining view, on expected utilities, with the disagreement point d_a = E[r_a]:
+  the Pareto set (no package at least as good for every actor and better for one), the Nash
+  bargaining package (max prod_a (eu_a - d_a) over packages with every surplus > 0), the
+  Kalai-Smorodinsky package (max min_a (eu_a - d_a)/(ideal_a - d_a) over packages with every
+  surplus >= 0, ties broken leximin; ideal_a = the best surplus of a in that set) and the
+  utilitarian package (max sum_a eu_a over every package). Every actor of the scenario is a
+  player; ties go to the lowest package number;
+- the zone of possible agreement: packages that each actor whose yes they need accepts with
+  probability >= ``threshold`` (each actor separately, not jointly);
+- each item's marginal effect: the change in ``p_ratified`` when that item moves one level up,
+  every other item held, with a paired 95% interval (the same draws on both sides).
+
+Outputs in the run directory: ``packages.parquet``/``.csv`` (one row per package),
+``item_effects.parquet``/``.csv``, ``explorer.json`` and ``figures/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis._stats import grid_sum, mean_interval, paired_binary, wilson_arrays
+from sim.config import NegsimConf
+from sim.errors import ConfigError
+from sim.protocols import Protocol
+from sim.sampling import draw
+from sim.scenario import Scenario
+
+log = logging.getLogger("negsim")
+
+BLOCK = 4096
+"""Runs evaluated at once (memory: BLOCK x actors x packages floats). Results do not depend
+on it: counts are integers and sums are exact (``analysis._stats.grid_sum``)."""
+SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
+
+
+@dataclass
+class Exploration:
+    """The explorer's result: ``packages`` (one row per package, in package order),
+    ``effects`` (one row per package and item step) and the scalars behind them."""
+
+    scenario: Scenario
+    n_runs: int
+    seed: int
+    threshold: float
+    packages: pd.DataFrame
+    effects: pd.DataFrame
+    disagreement: dict[str, float]
+    solutions: dict[str, int | None]
+
+
+def _utilities(draws, packages: np.ndarray) -> np.ndarray:
+    """(runs, actors, packages) utilities, with ``decisions.utility_table``'s arithmetic:
+    ``s_i = w_i / (w_1 + ... + w_I)`` summed left to right, ``c = s_i * v``, and
+    ``((0 + c_0) + c_1) + ...`` in item order."""
+    weights, values = draws.weights, draws.values  # (n, A, I), (n, A, I, L)
+    total = np.zeros(weights.shape[:2])
+    for i in range(weights.shape[2]):
+        total = total + weights[:, :, i]
+    utilities = np.zeros((weights.shape[0], weights.shape[1], packages.shape[0]))
+    for i in range(packages.shape[1]):
+        contributions = (weights[:, :, i] / total)[:, :, None] * values[:, :, i, :]  # (n, A, L)
+        utilities = utilities + contributions[:, :, packages[:, i]]
+    return utilities
+
+
+def explore(
+    scenario: Scenario, protocol: Protocol, seed: int, n_runs: int, threshold: float = 0.5
+) -> Exploration:
+    """Evaluate every package of ``scenario`` under runs ``0 .. n_runs-1`` of seed ``seed``."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError("threshold", threshold, "must be a probability in [0, 1]")
+    packages = scenario.packages
+    n_packages = packages.shape[0]
+    actors = scenario.actor_names
+    n_actors = len(actors)
+    asked = scenario.asked  # (A, P)
+    ratify = scenario.ratifier_matrix()  # (A, I)
+    votes = (ratify[:, None, :] & (packages[None, :, :] != 0)).any(axis=2)  # (A, P)
+    steps = _item_steps(scenario)
+
+    u_sum = np.zeros((n_actors, n_packages), dtype=np.int64)
+    u_sq = np.zeros((n_actors, n_packages), dtype=np.int64)
+    r_sum = np.zeros(n_actors, dtype=np.int64)
+    accept = np.zeros((n_actors, n_packages), dtype=np.int64)
+    joint = np.zeros(n_packages, dtype=np.int64)
+    ratified = np.zeros(n_packages, dtype=np.int64)
+    gain = [np.zeros(len(s[0]), dtype=np.int64) for s in steps]
+    loss = [np.zeros(len(s[0]), dtype=np.int64) for s in steps]
+    for start in range(0, n_runs, BLOCK):
+        stop = min(start + BLOCK, n_runs)
+        draws = draw(scenario, protocol, seed, start, stop)
+        utilities = _utilities(draws, packages)
+        reservation = draws.reservation[:, :, None]
+        accepted = utilities >= reservation
+        u_sum += grid_sum(utilities)
+        u_sq += grid_sum(utilities * utilities)
+        r_sum += grid_sum(draws.reservation)
+        accept += accepted.sum(axis=0)
+        agreed = (accepted | ~asked[None]).all(axis=1)  # (n, P)
+        approved = ((utilities + draws.bias[:, :, None] >= reservation) | ~votes[None]).all(axis=1)
+        passed = agreed & approved
+        joint += agreed.sum(axis=0)
+        ratified += passed.sum(axis=0)
+        for k, (lower, upper) in enumerate(steps):
+            gain[k] += (passed[:, upper] & ~passed[:, lower]).sum(axis=0)
+            loss[k] += (~passed[:, upper] & passed[:, lower]).sum(axis=0)
+
+    n = n_runs
+    eu, sd, eu_lo, eu_hi = mean_interval(u_sum, u_sq, n)
+    d = r_sum / 2.0**32 / n
+    surplus = eu - d[:, None]
+    p_accept = accept / n
+    acc_lo, acc_hi = wilson_arrays(accept, n)
+    zopa = ((p_accept >= threshold) | ~asked).all(axis=0)
+    pareto = pareto_set(eu.T)
+    solutions = bargaining_solutions(eu.T, d)
+
+    table: dict[str, object] = {"package": np.arange(n_packages)}
+    for i, item in enumerate(scenario.items):
+        table[item.name] = pd.Categorical.from_codes(packages[:, i], categories=list(item.levels))
+    for a, actor in enumerate(actors):
+        table[f"eu.{actor}"] = eu[a]
+        table[f"eu_lo.{actor}"] = eu_lo[a]
+        table[f"eu_hi.{actor}"] = eu_hi[a]
+        table[f"u_sd.{actor}"] = sd[a]
+        table[f"surplus.{actor}"] = surplus[a]
+    for a, actor in enumerate(actors):
+        table[f"p_accept.{actor}"] = p_accept[a]
+        table[f"p_accept_lo.{actor}"] = acc_lo[a]
+        table[f"p_accept_hi.{actor}"] = acc_hi[a]
+        table[f"asked.{actor}"] = asked[a]
+    for name, counts in (("p_joint", joint), ("p_ratified", ratified)):
+        lo, hi = wilson_arrays(counts, n)
+        table[name], table[f"{name}_lo"], table[f"{name}_hi"] = counts / n, lo, hi
+    effect_rows = []
+    for k, (item, (lower, upper)) in enumerate(zip(scenario.items, steps)):
+        column = np.full(n_packages, np.nan)
+        paired = paired_binary(gain[k], loss[k], n)
+        column[lower] = paired["diff"]
+        table[f"dp_up.{item.name}"] = column
+        i = scenario.items.index(item)
+        for j, (p, q) in enumerate(zip(lower, upper)):
+            effect_rows.append(
+                {
+                    "item": item.name,
+                    "from": item.levels[packages[p, i]],
+                    "to": item.levels[packages[q, i]],
+                    "package": int(p),
+                    "to_package": int(q),
+                    "dp": paired["diff"][j],
+                    "lo": paired["lo"][j],
+                    "hi": paired["hi"][j],
+                    "p_value": paired["p_value"][j],
+                }
+            )
+    table["pareto"] = pareto
+    table["zopa"] = zopa
+    labels = [[] for _ in range(n_packages)]
+    for name in SOLUTIONS:
+        if solutions[name] is not None:
+            labels[solutions[name]].append(name)
+    table["solution"] = [",".join(label) for label in labels]
+    opening = int(np.array(scenario.opening_offer) @ scenario.strides)
+    table["opening_offer"] = np.arange(n_packages) == opening
+    return Exploration(
+        scenario=scenario,
+        n_runs=n,
+        seed=seed,
+        threshold=threshold,
+        packages=pd.DataFrame(table),
+        effects=pd.DataFrame(effect_rows),
+        disagreement=dict(zip(actors, d.tolist())),
+        solutions=solutions,
+    )
+
+
+def _item_steps(scenario: Scenario) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each item: the packages below its top level and the package one level up."""
+    packages, strides = scenario.packages, scenario.strides
+    out = []
+    for i, item in enumerate(scenario.items):
+        lower = np.flatnonzero(packages[:, i] < len(item.levels) - 1)
+        out.append((lower, lower + strides[i]))
+    return out
+
+
+def pareto_set(points: np.ndarray) -> np.ndarray:
+    """(P,) bool: rows of ``points`` (P, actors) that no other row weakly dominates with one
+    strict improvement. Equal rows are all kept."""
+    n = points.shape[0]
+    efficient = np.ones(n, dtype=bool)
+    for p in range(n):
+        at_least = (points >= points[p]).all(axis=1)
+        better = (points > points[p]).any(axis=1)
+        efficient[p] = not (at_least & better).any()
+    return efficient
+
+
+def bargaining_solutions(points: np.ndarray, disagreement: np.ndarray) -> dict[str, int | None]:
+    """Nash, Kalai-Smorodinsky and utilitarian packages of (P, actors) expected utilities
+    (module docstring); ``None`` where no package qualifies. Ties: lowest package number."""
+    surplus = points - disagreement[None, :]
+    out: dict[str, int | None] = {}
+    strictly = (surplus > 0).all(axis=1)
+    if strictly.any():
+        product = np.where(
+            strictly, np.prod(np.where(strictly[:, None], surplus, 1.0), axis=1), -np.inf
+        )
+        out["nash"] = int(np.argmax(product))
+    else:
+        out["nash"] = None
+    rational = (surplus >= 0).all(axis=1)
+    if rational.any():
+        ideal = surplus[rational].max(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gains = np.where(ideal > 0, surplus / np.where(ideal > 0, ideal, 1.0), 1.0)
+        ordered = np.sort(gains, axis=1)  # leximin: compare the smallest gain, then the next
+        candidates = np.flatnonzero(rational)
+        keys = [tuple(ordered[p]) for p in candidates]
+        best = max(range(len(candidates)), key=lambda k: (keys[k], -candidates[k]))
+        out["kalai_smorodinsky"] = int(candidates[best])
+    else:
+        out["kalai_smorodinsky"] = None
+    out["utilitarian"] = int(np.argmax(points.sum(axis=1)))
+    return out
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+def package_label(scenario: Scenario, number: int) -> str:
+    levels = scenario.packages[number]
+    return "".join(str(int(level)) for level in levels)
+
+
+def describe(exploration: Exploration, number: int | None) -> str:
+    if number is None:
+        return "none (no package gives every actor a positive expected surplus)"
+    scenario = exploration.scenario
+    levels = ", ".join(
+        f"{k}={v}" for k, v in scenario.describe_package(scenario.packages[number]).items()
+    )
+    return f"#{number} ({levels})"
+
+
+def write_outputs(
+    exploration: Exploration,
+    out_dir: Path,
+    planes: list[tuple[str, str]],
+    figures: bool,
+    config: dict | None = None,
+) -> list[Path]:
+    """The tables, ``explorer.json`` and (with ``figures``) the figures, in ``out_dir``."""
+    import sim
+    from analysis._tool import write_table
+    from sim.outputs import write_json_atomic
+
+    out_dir = Path(out_dir)
+    paths = write_table(exploration.packages, out_dir, "packages")
+    paths += write_table(exploration.effects, out_dir, "item_effects")
+    scenario = exploration.scenario
+    frame = exploration.packages
+    meta = {
+        "scenario": scenario.name,
+        "n_runs": exploration.n_runs,
+        "seed": exploration.seed,
+        "threshold": exploration.threshold,
+        "version": sim.__version__,
+        "disagreement_point": exploration.disagreement,
+        "solutions": {
+            name: None
+            if number is None
+            else {"package": number, **scenario.describe_package(scenario.packages[number])}
+            for name, number in exploration.solutions.items()
+        },
+        "pareto": [int(p) for p in frame.index[frame["pareto"]]],
+        "zopa": [int(p) for p in frame.index[frame["zopa"]]],
+        "item_effects": item_effect_summary(exploration).to_dict(orient="records"),
+        "config": config or {},
+    }
+    write_json_atomic(out_dir / "explorer.json", meta)
+    paths.append(out_dir / "explorer.json")
+    if figures:
+        from analysis._tool import save_figure
+
+        paths.append(
+            save_figure(
+                plot_package_heatmap(exploration), out_dir / "figures" / "packages_heatmap.png"
+            )
+        )
+        for x, y in planes:
+            fig = plot_frontier(exploration, x, y)
+            paths.append(save_figure(fig, out_dir / "figures" / f"frontier_{x}_{y}.png"))
+    return paths
+
+
+def item_effect_summary(exploration: Exploration) -> pd.DataFrame:
+    """Mean, smallest and largest change in P(agreement and ratification) per item step,
+    over the packages of the other items."""
+    effects = exploration.effects
+    grouped = effects.groupby(["item", "from", "to"], sort=False)["dp"]
+    return grouped.agg(mean="mean", min="min", max="max", packages="size").reset_index()
+
+
+def format_exploration(exploration: Exploration, out_dir: Path | None = None) -> str:
+    """A one-screen summary for the terminal."""
+    frame, scenario = exploration.packages, exploration.scenario
+    lines = [
+        f"negsim-explore | scenario {scenario.name} | {len(frame)} packages | {exploration.n_runs:,} draws | seed {exploration.seed}",
+        "",
+        "Disagreement point E[r]: "
+        + ", ".join(f"{a} {v:+.3f}" for a, v in exploration.disagreement.items()),
+        (
+            f"Pareto set: {int(frame['pareto'].sum())} packages;  zone of possible agreement "
+            f"(each needed actor accepts with p >= {exploration.threshold:g}): {int(frame['zopa'].sum())} packages"
+        ),
+        "",
+    ]
+    for name in SOLUTIONS:
+        lines.append(f"  {name:<18} {describe(exploration, exploration.solutions[name])}")
+    lines += ["", "Most likely to be agreed and ratified as a take-it-or-leave-it offer"]
+    top = frame.sort_values(["p_ratified", "package"], ascending=[False, True], kind="stable").head(
+        5
+    )
+    for _, row in top.iterrows():
+        lines.append(
+            f"  {row['p_ratified']:6.1%} [{row['p_ratified_lo']:6.1%}, {row['p_ratified_hi']:6.1%}]  "
+            f"{describe(exploration, int(row['package']))}"
+        )
+    lines += [
+        "",
+        "Item effects on P(agreed and ratified), one level up, others held (mean over packages)",
+    ]
+    for row in item_effect_summary(exploration).to_dict(orient="records"):
+        lines.append(
+            f"  {row['item']:<24} {row['from']} -> {row['to']}: {row['mean']:+.3f}"
+            f"  (range {row['min']:+.3f} .. {row['max']:+.3f})"
+        )
+    if out_dir is not None:
+        lines += ["", f"Outputs: {out_dir}"]
+    return "\n".join(lines)
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def plot_package_heatmap(exploration: Exploration):
+    """Packages (rows) by actor: expected utility (diverging, 0 = status quo) and acceptance
+    probabilities; Pareto packages and named solutions marked in the row labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame, scenario = exploration.packages, exploration.scenario
+    actors = scenario.actor_names
+    eu = frame[[f"eu.{a}" for a in actors]].to_numpy()
+    probs = frame[[f"p_accept.{a}" for a in actors] + ["p_joint", "p_ratified"]].to_numpy()
+    n = len(frame)
+    height = max(4.0, 0.16 * n + 1.8)
+    fig, (left, right) = plt.subplots(
+        1,
+        2,
+        figsize=(11, height),
+        layout="constrained",
+        gridspec_kw={"width_ratios": [len(actors), len(actors) + 2]},
+    )
+    limit = float(np.nanmax(np.abs(eu))) or 1.0
+    im1 = left.imshow(
+        eu, aspect="auto", cmap="RdBu", vmin=-limit, vmax=limit, interpolation="nearest"
+    )
+    im2 = right.imshow(
+        probs, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest"
+    )
+    labels = []
+    for p in range(n):
+        marks = ("*" if frame["pareto"].iat[p] else "") + ("Z" if frame["zopa"].iat[p] else "")
+        solution = frame["solution"].iat[p]
+        tag = f" {solution}" if solution else ""
+        opening = " (opening)" if frame["opening_offer"].iat[p] else ""
+        labels.append(f"#{p} {package_label(scenario, p)} {marks}{tag}{opening}")
+    for ax in (left, right):
+        ax.set_yticks(range(n))
+        ax.tick_params(axis="y", labelsize=6 if n > 40 else 8)
+    left.set_yticklabels(labels)
+    right.set_yticklabels([])
+    left.set_xticks(range(len(actors)), actors, rotation=30)
+    right.set_xticks(
+        range(len(actors) + 2),
+        [f"accept: {a}" for a in actors] + ["all needed", "+ ratified"],
+        rotation=30,
+        ha="right",
+    )
+    fig.colorbar(im1, ax=left, label="expected utility", shrink=0.5)
+    fig.colorbar(im2, ax=right, label="probability", shrink=0.5)
+    items = ", ".join(item.name for item in scenario.items)
+    left.set_ylabel(f"package: levels of ({items})\n* Pareto, Z zone of possible agreement")
+    fig.suptitle(
+        f"Every package of {scenario.name} under its priors ({exploration.n_runs:,} draws, seed {exploration.seed})"
+    )
+    return fig
+
+
+SOLUTION_MARKERS = {
+    "nash": ("D", "#e76f51"),
+    "kalai_smorodinsky": ("s", "#2a9d8f"),
+    "utilitarian": ("^", "#264653"),
+}
+
+
+def _frontier_2d(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of the 2-D Pareto frontier of (x, y), sorted by x."""
+    points = np.column_stack([x, y])
+    efficient = pareto_set(points)
+    idx = np.flatnonzero(efficient)
+    return idx[np.argsort(x[idx], kind="stable")]
+
+
+def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None):
+    """Expected utilities of every package in the (x_actor, y_actor) plane: the frontier of
+    that plane (line), the Pareto set of all actors (filled), the disagreement point and the
+    named solutions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = exploration.packages
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
+    fig = ax.figure
+    x, y = frame[f"eu.{x_actor}"].to_numpy(), frame[f"eu.{y_actor}"].to_numpy()
+    pareto = frame["pareto"].to_numpy()
+    ax.scatter(x[~pareto], y[~pareto], s=14, color="#bbbbbb", label="package")
+    ax.scatter(x[pareto], y[pareto], s=22, color="#577590", label="Pareto (all actors)")
+    line = _frontier_2d(x, y)
+    ax.step(
+        x[line],
+        y[line],
+        where="post",
+        color="#577590",
+        linewidth=1,
+        alpha=0.7,
+        label=f"frontier ({x_actor}, {y_actor})",
+    )
+    d = exploration.disagreement
+    ax.axvline(d[x_actor], color="black", linestyle=":", linewidth=1)
+    ax.axhline(d[y_actor], color="black", linestyle=":", linewidth=1, label="E[reservation]")
+    for name, number in exploration.solutions.items():
+        if number is None:
+            continue
+        marker, colour = SOLUTION_MARKERS[name]
+        ax.scatter(
+            [x[number]],
+            [y[number]],
+            s=90,
+            marker=marker,
+            facecolor="none",
+            edgecolor=colour,
+            linewidth=2,
+            label=f"{name} #{number}",
+        )
+    opening = np.flatnonzero(frame["opening_offer"].to_numpy())
+    if len(opening):
+        ax.scatter(
+            x[opening],
+            y[opening],
+            s=120,
+            marker="*",
+            color="#e9c46a",
+            edgecolor="black",
+            label=f"opening offer #{opening[0]}",
+        )
+    ax.set_xlabel(f"expected utility of {x_actor}")
+    ax.set_ylabel(f"expected utility of {y_actor}")
+    ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"{exploration.scenario.name}: packages in the {x_actor}-{y_actor} plane")
+    return fig
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+@dataclass
+class ExploreConf(NegsimConf):
+    """``negsim``'s config plus the explorer's keys (``threshold=0.6``, ``planes=[russia:us]``)."""
+
+    threshold: float = 0.5
+    planes: list[str] = field(default_factory=list)
+
+
+DEFAULT_PLANES = (("russia", "ukraine"), ("russia", "us"))
+
+
+def parse_planes(planes, scenario: Scenario) -> list[tuple[str, str]]:
+    """``x:y`` actor pairs; none given: Russia-Ukraine and Russia-US where the scenario has
+    those actors, else its first two actors."""
+    if not planes:
+        names = scenario.actor_names
+        default = [(x, y) for x, y in DEFAULT_PLANES if x in names and y in names]
+        return default or ([(names[0], names[1])] if len(names) > 1 else [])
+    out = []
+    for plane in planes:
+        parts = str(plane).split(":")
+        if len(parts) != 2:
+            raise ConfigError("planes", plane, "a plane is two actors, 'x_actor:y_actor'")
+        for actor in parts:
+            if actor not in scenario.actor_names:
+                raise ConfigError(
+                    "planes",
+                    plane,
+                    f"unknown actor {actor!r}; the actors are {list(scenario.actor_names)}",
+                )
+        out.append((parts[0], parts[1]))
+    return out
+
+
+def _validate(cfg, built) -> None:
+    scenario = built[0]
+    if not 0.0 <= float(cfg.threshold) <= 1.0:
+        raise ConfigError("threshold", cfg.threshold, "must be a probability in [0, 1]")
+    parse_planes(cfg.planes, scenario)
+
+
+def _task(cfg, out_dir: Path) -> Exploration:
+    from sim.app import build
+
+    scenario, protocol, _engine, mc, container = build(cfg)
+    _validate(cfg, (scenario, protocol, _engine, mc, container))
+    exploration = explore(scenario, protocol, mc.seed, mc.n_runs, float(cfg.threshold))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_outputs(
+        exploration, out_dir, parse_planes(cfg.planes, scenario), bool(cfg.figures), container
+    )
+    if not cfg.quiet:
+        print(format_exploration(exploration, out_dir))
+    return exploration
+
+
+def main() -> None:
+    """Console entry point ``negsim-explore``."""
+    from analysis._tool import run_tool
+
+    run_tool("negsim-explore", ExploreConf, _task, _validate, tag="explore")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,698 @@
+"""Sweep and run reports (``negsim-report PATH``): one tidy table, figures and a markdown page.
+
+PATH is one Hydra run directory (it holds ``.hydra/``) or a multirun (sweep) directory
+(``multirun/<date>/<time>/`` with one run directory per job). The report only reads files:
+each run's ``.hydra/overrides.yaml`` and ``summary.json``; it never simulates.
+
+It writes, in PATH:
+
+- ``sweep.parquet`` and ``sweep.csv``: one row per run directory found. A column per
+  overridden key, named exactly as the override's key (``mc.seed``, ``protocol``,
+  ``scenario.escalation.beta_gap.low``; a ``+``/``++``/``~`` prefix dropped), holding the
+  override's value (numbers as numbers); ``state`` (``ok``, ``failed``, ``incomplete``) and
+  ``problem``; ``n_runs``; ``p.<status>``, ``lo.<status>``, ``hi.<status>`` for every status
+  (95% Wilson intervals, from ``summary.json``); ``p_accept.<actor>``, ``lo_accept.<actor>``,
+  ``hi_accept.<actor>``; ``eu.<actor>`` (mean utility of the final package); ``mean_rounds``;
+  ``scenario``, ``protocol``, ``engine``, ``seed``, ``config_hash``, ``version``, ``run_dir``.
+- ``figures/sweep_*.png``: with one swept parameter (an overridden key that takes more than
+  one value), P(status) against it with interval bands (and acceptance by actor); with two,
+  heatmaps of P(agreement) and P(war); with more, the same heatmaps for two of them (``--x``,
+  ``--y``; by default the first two swept keys) in a small-multiples grid, one panel per
+  combination of the others, and a note naming the choice.
+- ``report.md``: the table and the figures, and every run that failed (no ``summary.json``)
+  or is incomplete (a ``*.partial`` file), and jobs missing from a basic sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.core.enums import STATUS_NAMES
+
+PROG = "negsim-report"
+ANALYSIS_OUTPUTS = ("packages.parquet", "offers.parquet", "sensitivity.parquet")
+MAX_PANELS = 36
+
+
+class ReportError(Exception):
+    """Bad input to the report: printed as one line, exit status 2."""
+
+
+@dataclass
+class RunDir:
+    path: Path
+    overrides: dict[str, str]
+    job: int | None
+    state: str  # ok | failed | incomplete
+    problem: str = ""
+    summary: dict | None = None
+
+
+@dataclass
+class Sweep:
+    root: Path
+    runs: list[RunDir]
+    override_keys: list[str]
+    swept: list[str]
+    missing_jobs: list[int] = field(default_factory=list)
+    expected_jobs: int | None = None
+
+    @property
+    def problems(self) -> list[RunDir]:
+        return [run for run in self.runs if run.state != "ok"]
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def override_key(text: str) -> tuple[str, str]:
+    """``key=value`` of one override line; the key without its ``+``, ``++`` or ``~``."""
+    key, _, value = str(text).partition("=")
+    return key.lstrip("+~"), value
+
+
+def _job_number(run: Path) -> int | None:
+    hydra_file = run / ".hydra" / "hydra.yaml"
+    if hydra_file.is_file():
+        try:
+            num = (
+                (yaml.safe_load(hydra_file.read_text(encoding="utf-8")) or {})
+                .get("hydra", {})
+                .get("job", {})
+                .get("num")
+            )
+            if isinstance(num, int):
+                return num
+        except yaml.YAMLError:
+            pass
+    return int(run.name) if run.name.isdigit() else None
+
+
+def read_run(run: Path) -> RunDir:
+    """One run directory: its overrides, its summary, and whether it finished."""
+    overrides: dict[str, str] = {}
+    problems = []
+    overrides_file = run / ".hydra" / "overrides.yaml"
+    if overrides_file.is_file():
+        try:
+            for line in yaml.safe_load(overrides_file.read_text(encoding="utf-8")) or []:
+                key, value = override_key(line)
+                if not key.startswith("hydra."):
+                    overrides[key] = value
+        except yaml.YAMLError:
+            problems.append(".hydra/overrides.yaml is not valid YAML")
+    else:
+        problems.append("no .hydra/overrides.yaml")
+    partial = sorted(str(p.relative_to(run)) for p in run.rglob("*.partial"))
+    summary = None
+    summary_file = run / "summary.json"
+    state = "ok"
+    if not summary_file.is_file():
+        state = "failed"
+        other = [name for name in ANALYSIS_OUTPUTS if (run / name).is_file()]
+        if other:
+            problems.insert(0, f"no summary.json: an analysis run ({other[0]}), not a negsim run")
+        else:
+            problems.insert(0, "no summary.json (the run failed or is still running)")
+    else:
+        try:
+            summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            state = "failed"
+            problems.insert(0, "summary.json is not valid JSON")
+    if partial:
+        state = "incomplete" if state == "ok" else state
+        problems.append("unfinished files: " + ", ".join(partial))
+    if state == "ok" and problems:
+        state = "incomplete"
+    return RunDir(
+        run,
+        overrides,
+        _job_number(run),
+        state,
+        "; ".join(problems),
+        summary if state == "ok" else None,
+    )
+
+
+def _natural(path: Path, root: Path) -> tuple:
+    parts = path.relative_to(root).parts
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def find_runs(root: Path) -> list[Path]:
+    """``root`` itself if it is a run directory, else every run directory below it."""
+    if (root / ".hydra").is_dir():
+        return [root]
+    runs = {hydra_dir.parent for hydra_dir in root.rglob(".hydra") if hydra_dir.is_dir()}
+    return sorted(runs, key=lambda p: _natural(p, root))
+
+
+def expected_jobs(root: Path) -> int | None:
+    """Number of jobs a basic-sweeper multirun launched (from ``multirun.yaml``), or None."""
+    file = root / "multirun.yaml"
+    if not file.is_file():
+        return None
+    try:
+        config = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        hydra = config.get("hydra", {})
+        if "BasicSweeper" not in str(hydra.get("sweeper", {}).get("_target_", "")) or hydra.get(
+            "sweeper", {}
+        ).get("params"):
+            return None
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        task = [o for o in hydra.get("overrides", {}).get("task", []) or []]
+        parsed = OverridesParser.create().parse_overrides(task)
+        total = 1
+        for override in parsed:
+            if override.is_sweep_override():
+                total *= len(list(override.sweep_string_iterator()))
+        return total
+    except Exception:  # noqa: BLE001 -- an unreadable multirun.yaml only loses the missing-job check
+        return None
+
+
+def _typed(values: list[str]) -> list:
+    """Numbers as numbers when every value of the column is a number; else the strings."""
+    out = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            return values
+        if not math.isfinite(number):
+            return values
+        out.append(
+            int(number)
+            if number.is_integer() and "." not in value and "e" not in value.lower()
+            else number
+        )
+    return out
+
+
+def read_sweep(root: Path) -> Sweep:
+    root = Path(root)
+    if not root.exists():
+        raise ReportError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise ReportError(f"{root}: not a directory")
+    paths = find_runs(root)
+    if not paths:
+        raise ReportError(f"{root}: no Hydra run directory (a folder with .hydra/) here or below")
+    runs = [read_run(p) for p in paths]
+    keys: list[str] = []
+    for run in runs:
+        for key in run.overrides:
+            if key not in keys:
+                keys.append(key)
+    swept = [key for key in keys if len({run.overrides.get(key) for run in runs}) > 1]
+    expected = expected_jobs(root) if len(paths) > 1 or paths[0] != root else None
+    found = {run.job for run in runs if run.job is not None}
+    missing = sorted(set(range(expected)) - found) if expected is not None else []
+    return Sweep(root, runs, keys, swept, missing, expected)
+
+
+def sweep_table(sweep: Sweep) -> pd.DataFrame:
+    """One row per run directory (module docstring lists the columns)."""
+    rows = []
+    for run in sweep.runs:
+        row: dict[str, object] = {key: run.overrides.get(key) for key in sweep.override_keys}
+        row["state"] = run.state
+        row["problem"] = run.problem
+        summary = run.summary or {}
+        row["n_runs"] = summary.get("n_runs")
+        for status in STATUS_NAMES:
+            est = summary.get("status", {}).get(status, {})
+            row[f"p.{status}"], row[f"lo.{status}"], row[f"hi.{status}"] = (
+                est.get("p"),
+                est.get("lo"),
+                est.get("hi"),
+            )
+        for actor, est in summary.get("acceptance", {}).items():
+            row[f"p_accept.{actor}"], row[f"lo_accept.{actor}"], row[f"hi_accept.{actor}"] = (
+                est["p"],
+                est["lo"],
+                est["hi"],
+            )
+        for actor, value in summary.get("mean_utility", {}).items():
+            row[f"eu.{actor}"] = value
+        row["mean_rounds"] = summary.get("rounds", {}).get("mean")
+        for key in ("scenario", "protocol", "engine", "seed", "config_hash", "version"):
+            if key not in row:
+                row[key] = summary.get(key)
+        row["job"] = run.job
+        row["run_dir"] = str(run.path.relative_to(sweep.root)) if run.path != sweep.root else "."
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for key in sweep.override_keys:
+        frame[key] = pd.Series(_typed(list(frame[key])), dtype=object).infer_objects()
+    for column in frame.columns:
+        if column.startswith(
+            ("p.", "lo.", "hi.", "p_accept.", "lo_accept.", "hi_accept.", "eu.")
+        ) or column in ("mean_rounds",):
+            frame[column] = pd.to_numeric(frame[column])
+    frame["n_runs"] = frame["n_runs"].astype("Int64")
+    frame["job"] = frame["job"].astype("Int64")
+    return frame
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def _ordered(values: pd.Series) -> list:
+    unique = list(dict.fromkeys(values.dropna().tolist()))
+    if all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in unique
+    ):
+        return sorted(unique)
+    return unique
+
+
+def _is_numeric(values: list) -> bool:
+    return bool(values) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in values
+    )
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _line_panel(
+    ax, frame: pd.DataFrame, x: str, names: list[str], prefix: tuple[str, str, str], colours: dict
+) -> None:
+    import matplotlib.ticker
+
+    xs = _ordered(frame[x])
+    numeric = _is_numeric(xs)
+    positions = np.array(xs, dtype=float) if numeric else np.arange(len(xs), dtype=float)
+    p_col, lo_col, hi_col = prefix
+    for k, name in enumerate(names):
+        if f"{p_col}{name}" not in frame:
+            continue
+        by_x = frame.groupby(x, sort=False)[
+            [f"{p_col}{name}", f"{lo_col}{name}", f"{hi_col}{name}"]
+        ].mean()
+        by_x = by_x.reindex(xs)
+        p, lo, hi = (by_x[c].to_numpy(dtype=float) for c in by_x.columns)
+        colour = colours.get(name)
+        if numeric:
+            (line,) = ax.plot(positions, p, marker="o", markersize=3, label=name, color=colour)
+            ax.fill_between(positions, lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
+        else:
+            offset = (k - (len(names) - 1) / 2) * 0.8 / max(len(names), 1)
+            ax.errorbar(
+                positions + offset,
+                p,
+                yerr=np.vstack([p - lo, hi - p]),
+                fmt="o",
+                capsize=3,
+                markersize=4,
+                label=name,
+                color=colour,
+            )
+    if not numeric:
+        ax.set_xticks(positions, [str(v) for v in xs], rotation=20)
+    ax.set_xlabel(x)
+    ax.set_ylim(-0.02, 1.02)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.grid(alpha=0.3)
+
+
+def _facets(frame: pd.DataFrame, keys: list[str]) -> list[tuple[dict, pd.DataFrame]]:
+    if not keys:
+        return [({}, frame)]
+    levels = [_ordered(frame[k]) for k in keys]
+    out = []
+    for combo in itertools.product(*levels):
+        mask = np.ones(len(frame), dtype=bool)
+        for key, value in zip(keys, combo):
+            mask &= (frame[key] == value).to_numpy()
+        if mask.any():
+            out.append((dict(zip(keys, combo)), frame[mask]))
+    return out
+
+
+def _grid(n: int) -> tuple[int, int]:
+    cols = max(1, min(6, math.ceil(math.sqrt(n))))
+    return math.ceil(n / cols), cols
+
+
+def plot_lines(
+    frame: pd.DataFrame, x: str, facets: list[str], what: str = "status", title: str = ""
+):
+    """P(status) (or P(accept) by actor) against ``x`` with 95% interval bands; one panel per
+    combination of ``facets``."""
+    from analysis.figures import STATUS_COLOURS
+
+    plt = _plt()
+    panels = _facets(frame, facets)
+    rows, cols = _grid(len(panels))
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(5.5 * cols + 2.2, 3.8 * rows),
+        squeeze=False,
+        layout="constrained",
+        sharey=True,
+    )
+    if what == "status":
+        names, prefix, colours, ylabel = (
+            list(STATUS_NAMES),
+            ("p.", "lo.", "hi."),
+            STATUS_COLOURS,
+            "P(status), 95% Wilson band",
+        )
+    else:
+        names = [c[len("p_accept.") :] for c in frame.columns if c.startswith("p_accept.")]
+        prefix, colours, ylabel = (
+            ("p_accept.", "lo_accept.", "hi_accept."),
+            {},
+            "P(actor accepts the final package)",
+        )
+    for ax, (values, data) in zip(axes.flat, panels):
+        _line_panel(ax, data, x, names, prefix, colours)
+        if values:
+            ax.set_title(", ".join(f"{k}={v}" for k, v in values.items()), fontsize=9)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_heatmaps(
+    frame: pd.DataFrame, x: str, y: str, facets: list[str], status: str, title: str = ""
+):
+    """P(status) over the (x, y) grid, the 95% interval in each cell; one panel per
+    combination of ``facets``."""
+    import matplotlib.ticker
+
+    plt = _plt()
+    panels = _facets(frame, facets)
+    rows, cols = _grid(len(panels))
+    xs, ys = _ordered(frame[x]), _ordered(frame[y])
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(max(4.5, 0.9 * len(xs) + 2.5) * cols, max(3.5, 0.6 * len(ys) + 2) * rows),
+        squeeze=False,
+        layout="constrained",
+    )
+    image = None
+    for ax, (values, data) in zip(axes.flat, panels):
+        grid = {}
+        for column in ("p", "lo", "hi"):
+            table = data.pivot_table(
+                index=y, columns=x, values=f"{column}.{status}", aggfunc="mean"
+            )
+            grid[column] = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
+        image = ax.imshow(grid["p"], origin="lower", cmap="viridis", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs], rotation=30)
+        ax.set_yticks(range(len(ys)), [str(v) for v in ys])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        if len(xs) * len(ys) <= 64:
+            for (j, i), p in np.ndenumerate(grid["p"]):
+                if np.isnan(p):
+                    continue
+                text = f"{p:.0%}\n[{grid['lo'][j, i]:.0%}, {grid['hi'][j, i]:.0%}]"
+                ax.text(
+                    i,
+                    j,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if p < 0.6 else "black",
+                )
+        if values:
+            ax.set_title(", ".join(f"{k}={v}" for k, v in values.items()), fontsize=9)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    if image is not None:
+        fig.colorbar(
+            image,
+            ax=axes,
+            label=f"P({status})",
+            format=matplotlib.ticker.PercentFormatter(1.0),
+            shrink=0.8,
+        )
+    fig.suptitle(title)
+    return fig
+
+
+def choose_axes(
+    sweep: Sweep, x: str | None, y: str | None
+) -> tuple[str | None, str | None, list[str], str]:
+    """The x and y keys, the facet keys, and a note for the reader."""
+    swept = sweep.swept
+    for name, key in (("--x", x), ("--y", y)):
+        if key is not None and key not in swept:
+            known = ", ".join(swept) if swept else "none"
+            raise ReportError(
+                f"{name} {key}: not a swept parameter of {sweep.root} (swept: {known})"
+            )
+    if x is not None and y is not None and x == y:
+        raise ReportError(f"--x and --y must differ (both {x})")
+    if y is not None and x is None:
+        x = next(k for k in swept if k != y)
+    note = ""
+    if x is None:
+        if len(swept) == 1:
+            x = swept[0]
+        elif len(swept) >= 2:
+            x, y = swept[0], swept[1]
+            if len(swept) > 2:
+                rest = [k for k in swept if k not in (x, y)]
+                note = (
+                    f"{len(swept)} swept parameters ({', '.join(swept)}): heatmaps of {x} x {y}, one panel per "
+                    f"value of {', '.join(rest)}; choose the two axes with --x KEY --y KEY"
+                )
+    facets = [k for k in swept if k not in (x, y)]
+    return x, y, facets, note
+
+
+def save_sweep_figures(
+    sweep: Sweep, frame: pd.DataFrame, x: str | None, y: str | None, facets: list[str]
+) -> tuple[list[Path], list[str]]:
+    """Write the figures; return their paths and any notes (e.g. too many panels)."""
+    from analysis._tool import save_figure
+
+    ok = frame[frame["state"] == "ok"]
+    folder = sweep.root / "figures"
+    paths, notes = [], []
+    for stale in folder.glob("sweep_*.png") if folder.is_dir() else []:
+        stale.unlink()  # figures of an earlier report (other axes) would contradict this one
+    if x is None or ok.empty:
+        return paths, notes
+    n_panels = len(_facets(ok, facets))
+    if n_panels > MAX_PANELS:
+        notes.append(
+            f"not plotted: {n_panels} panels (one per combination of {', '.join(facets)}) is more than {MAX_PANELS}; "
+            "choose --x/--y among the keys with the most values"
+        )
+        return paths, notes
+    title = (
+        f"{sweep.root.resolve().name}: {int(ok['n_runs'].max()):,} runs per point"
+        if len(ok)
+        else ""
+    )
+    if y is None:
+        paths.append(
+            save_figure(plot_lines(ok, x, facets, "status", title), folder / "sweep_status.png")
+        )
+        paths.append(
+            save_figure(
+                plot_lines(ok, x, facets, "acceptance", title), folder / "sweep_acceptance.png"
+            )
+        )
+    else:
+        for status in ("agreement", "war"):
+            paths.append(
+                save_figure(
+                    plot_heatmaps(ok, x, y, facets, status, title),
+                    folder / f"sweep_heatmap_{status}.png",
+                )
+            )
+    return paths, notes
+
+
+# --- markdown ------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).replace("|", "\\|")
+
+
+def _estimate(row: pd.Series, status: str) -> str:
+    p = row.get(f"p.{status}")
+    if p is None or pd.isna(p):
+        return ""
+    return f"{p:.1%} [{row[f'lo.{status}']:.1%}, {row[f'hi.{status}']:.1%}]"
+
+
+def markdown_table(frame: pd.DataFrame, keys: list[str]) -> str:
+    headers = ["run", *keys, "n", *[f"P({s})" for s in STATUS_NAMES]]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for _, row in frame.iterrows():
+        cells = [_cell(row["run_dir"]), *[_cell(row[k]) for k in keys], _cell(row["n_runs"])]
+        cells += [_estimate(row, s) for s in STATUS_NAMES]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_markdown(
+    sweep: Sweep, frame: pd.DataFrame, figures: list[Path], notes: list[str]
+) -> Path:
+    root = sweep.root
+    ok = frame[frame["state"] == "ok"]
+    fixed = [k for k in sweep.override_keys if k not in sweep.swept]
+    lines = [f"# negsim report: {root.resolve().name}", ""]
+    lines.append(f"Source: `{root}`  ")
+    lines.append(
+        f"Runs: {len(frame)} run director{'y' if len(frame) == 1 else 'ies'}, {len(ok)} complete"
+    )
+    if sweep.expected_jobs is not None:
+        lines[-1] += f", {sweep.expected_jobs} launched by the sweep"
+    lines.append("")
+    if sweep.swept:
+        lines.append("Swept: " + ", ".join(f"`{k}`" for k in sweep.swept) + "  ")
+    if fixed:
+        first = sweep.runs[0].overrides
+        lines.append("Fixed overrides: " + ", ".join(f"`{k}={first.get(k, '')}`" for k in fixed))
+    lines += [
+        "",
+        (
+            "Probabilities are estimates with 95% Wilson intervals. All points of a sweep share "
+            "their random numbers wherever their configs agree (common random numbers)."
+        ),
+        "",
+    ]
+    if sweep.problems or sweep.missing_jobs:
+        lines += ["## Failed, incomplete or missing runs", ""]
+        for run in sweep.problems:
+            where = run.path.relative_to(root) if run.path != root else Path(".")
+            lines.append(f"- `{where}` ({run.state}): {run.problem}")
+        for job in sweep.missing_jobs:
+            lines.append(
+                f"- job {job}: no run directory (the sweep launched {sweep.expected_jobs} jobs)"
+            )
+        lines.append("")
+    for note in notes:
+        lines += [f"> {note}", ""]
+    lines += ["## Results", "", markdown_table(frame, sweep.swept or []), ""]
+    if figures:
+        lines += ["## Figures", ""]
+        for path in figures:
+            lines += [f"![{path.stem}]({path.relative_to(root).as_posix()})", ""]
+    elif len(sweep.runs) == 1:
+        own = sorted((root / "figures").glob("*.png")) if (root / "figures").is_dir() else []
+        if own:
+            lines += ["## Figures", ""]
+            lines += [f"![{p.stem}]({p.relative_to(root).as_posix()})\n" for p in own]
+    lines.append("Full table: `sweep.csv` / `sweep.parquet` (one row per run directory).")
+    path = root / "report.md"
+    partial = root / "report.md.partial"
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def report(root: Path, x: str | None = None, y: str | None = None, figures: bool = True) -> dict:
+    """Read a run or sweep directory and write its table, figures and ``report.md``."""
+    from analysis._tool import write_table
+
+    sweep = read_sweep(Path(root))
+    x, y, facets, note = choose_axes(sweep, x, y)
+    frame = sweep_table(sweep)
+    notes = [note] if note else []
+    paths = write_table(frame, sweep.root, "sweep")
+    figure_paths: list[Path] = []
+    if figures:
+        figure_paths, more = save_sweep_figures(sweep, frame, x, y, facets)
+        notes += more
+    paths += figure_paths
+    paths.append(write_markdown(sweep, frame, figure_paths, notes))
+    return {
+        "sweep": sweep,
+        "table": frame,
+        "paths": paths,
+        "notes": notes,
+        "x": x,
+        "y": y,
+        "facets": facets,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point ``negsim-report``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Tidy table, figures and report.md of a negsim run or sweep directory.",
+    )
+    parser.add_argument("path", help="a Hydra run directory or a multirun (sweep) directory")
+    parser.add_argument("--x", help="swept key on the x axis")
+    parser.add_argument("--y", help="swept key on the y axis (heatmaps)")
+    parser.add_argument(
+        "--no-figures", action="store_true", help="write the table and report.md only"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="print nothing but errors and warnings"
+    )
+    args = parser.parse_args(argv)
+    try:
+        result = report(Path(args.path), args.x, args.y, not args.no_figures)
+    except ReportError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    sweep = result["sweep"]
+    for note in result["notes"]:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    for run in sweep.problems:
+        print(f"{PROG}: warning: {run.path} {run.state}: {run.problem}", file=sys.stderr)
+    for job in sweep.missing_jobs:
+        print(
+            f"{PROG}: warning: job {job} of {sweep.expected_jobs} has no run directory",
+            file=sys.stderr,
+        )
+    if not args.quiet:
+        ok = sum(run.state == "ok" for run in sweep.runs)
+        swept = ", ".join(sweep.swept) if sweep.swept else "nothing swept"
+        print(f"{len(sweep.runs)} runs ({ok} complete); swept: {swept}")
+        for path in result["paths"]:
+            print(f"  {path}")
+
+
+if __name__ == "__main__":
+    main()
