@@ -1,24 +1,35 @@
 """The ``negsim`` command: a Hydra app around :func:`sim.montecarlo.run_monte_carlo`.
 
 Bad input ends with one line on stderr naming the field and the bad value, exit status 2 and
-no results: the command line is composed and validated before Hydra creates a run directory.
+no results: the command line is composed and validated before Hydra creates a run directory,
+and so are the launcher and the output directory (:func:`sim.launchers.check_launch`).
+
+In a sweep (``-m``), a point whose complete results are already in ``hydra.sweep.dir`` (found
+by config hash, :mod:`sim.rundir`) is skipped: re-running an interrupted sweep with the same
+``hydra.sweep.dir`` runs only what is missing. A progress bar (tqdm, on stderr) shows on a
+terminal once a run has taken 2 s (:func:`wants_progress`).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sys
 from pathlib import Path
 
 import hydra
 import yaml
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+import sim
+from sim import rundir
 from sim.config import register_configs
 from sim.errors import ConfigError
-from sim.montecarlo import MonteCarlo, run_monte_carlo
+from sim.launchers import check_launch
+from sim.montecarlo import SCHEMA_VERSION, MonteCarlo, config_hash, run_monte_carlo
 from sim.protocols import Protocol, check_protocol_fits, deadline_warning, protocol_from_dict
 from sim.scenario import Scenario, scenario_from_dict
 
@@ -26,6 +37,7 @@ CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 SCHEME = "negsim-scenarios"
 register_configs()
 log = logging.getLogger("negsim")
+PROGRESS_DELAY = 2.0  # seconds before a progress bar appears
 
 
 def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
@@ -42,18 +54,32 @@ def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     return scenario, protocol, engine, mc, container
 
 
-def run(cfg: DictConfig, out_dir: Path) -> dict:
-    """Run the configured Monte Carlo into ``out_dir`` and draw its figures."""
+def run(cfg: DictConfig, out_dir: Path, progress: bool = False) -> dict:
+    """Run the configured Monte Carlo into ``out_dir`` and draw its figures (before
+    ``summary.json``, which is written last); ``progress``: show a progress bar."""
     scenario, protocol, engine, mc, container = build(cfg)
     warning = deadline_warning(scenario, protocol)
     if warning:
         log.warning(warning)
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = run_monte_carlo(scenario, protocol, engine, mc, out_dir, container)
-    if cfg.figures:
-        from analysis.figures import save_summary_figures
+    bar = _progress_bar(mc.n_runs, scenario.name) if progress else None
 
-        save_summary_figures(summary, out_dir / "figures")
+    def before_summary(summary: dict) -> None:
+        if bar is not None:
+            bar.close()
+        if cfg.figures:
+            from analysis.figures import save_summary_figures
+
+            save_summary_figures(summary, out_dir / "figures")
+
+    try:
+        summary = run_monte_carlo(
+            scenario, protocol, engine, mc, out_dir, container,
+            progress=bar.update if bar is not None else None, before_summary=before_summary,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
     if not cfg.quiet:
         from analysis.report import format_summary
 
@@ -61,12 +87,56 @@ def run(cfg: DictConfig, out_dir: Path) -> dict:
     return summary
 
 
+def wants_progress(cfg: DictConfig) -> bool:
+    """A progress bar only for a person watching: not with ``quiet=true``, not in CI
+    (``CI=true``), not when stderr is not a terminal, and not in a sweep whose points run at
+    the same time (any launcher but the basic one)."""
+    if cfg.quiet or os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+        return False
+    if not sys.stderr.isatty():
+        return False
+    hydra_cfg = HydraConfig.get()
+    return hydra_cfg.mode != RunMode.MULTIRUN or str(hydra_cfg.launcher.get("_target_", "")).endswith(".BasicLauncher")
+
+
+def _progress_bar(total: int, name: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=name, unit=" runs", unit_scale=True, delay=PROGRESS_DELAY, file=sys.stderr, dynamic_ncols=True)
+
+
+def completed_point(cfg: DictConfig) -> Path | None:
+    """In a sweep: the directory of this point's complete results in ``hydra.sweep.dir``
+    (same config hash, package version and summary schema), or ``None``. Raises
+    :class:`sim.rundir.RunDirError` if this point's own directory holds another config's
+    complete results."""
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return None
+    out_dir = Path(hydra_cfg.runtime.output_dir)  # absolute: <sweep dir>/<subdir>
+    depth = len(Path(str(hydra_cfg.sweep.subdir)).parts)
+    sweep_dir = out_dir.parents[depth - 1] if depth else out_dir
+    digest = config_hash(build(cfg)[4])
+    identity = {"config_hash": digest, "version": sim.__version__, "schema_version": SCHEMA_VERSION}
+    found = rundir.find_complete(sweep_dir, identity, first=out_dir)
+    if found is None:
+        rundir.check_not_taken(out_dir, digest)
+    return found
+
+
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     try:
-        run(cfg, Path(HydraConfig.get().runtime.output_dir))
+        done = completed_point(cfg)
+        if done is not None:
+            log.info("skipping (complete: %s)", done)
+            return
+        run(cfg, Path(HydraConfig.get().runtime.output_dir), progress=wants_progress(cfg))
     except ConfigError as error:
         _fail(error)
+    except rundir.RunDirError as error:
+        log.error("negsim: error: %s", error)
+        raise
 
 
 def _fail(error: Exception) -> None:
@@ -107,8 +177,20 @@ def expand_scenario_file(args: list[str]) -> list[str]:
     return out
 
 
+CHECKED_HASHES: dict[tuple[str, ...], str] = {}  # sorted task overrides of a job -> config hash
+
+
+def job_key(overrides: list[str]) -> tuple[str, ...]:
+    """A job's task overrides as Hydra's BasicSweeper writes them, sorted (a cache key)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return tuple(sorted(f"{o.get_key_element()}={o.get_value_element_as_str()}" for o in parsed if not o.is_hydra_override()))
+
+
 def check_command_line(args: list[str]) -> None:
-    """Compose and validate the config of every sweep value before Hydra starts a job."""
+    """Compose and validate the config of every sweep value before Hydra starts a job
+    (and keep each job's config hash in :data:`CHECKED_HASHES`)."""
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return
     from hydra import compose, initialize_config_dir
@@ -138,7 +220,7 @@ def check_command_line(args: list[str]) -> None:
                 cfg = compose(config_name="config", overrides=list(combination))
             except Exception as error:
                 raise _composition_error(error, list(combination)) from None
-            build(cfg)
+            CHECKED_HASHES[job_key(list(combination))] = config_hash(build(cfg)[4])
 
 
 def _first_line(error: BaseException) -> str:
@@ -171,6 +253,7 @@ def main() -> None:
     try:
         args = expand_scenario_file(args)
         check_command_line(args)
+        check_launch(args)
     except ConfigError as error:
         _fail(error)
     sys.argv = [sys.argv[0], *args]

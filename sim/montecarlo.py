@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 import sim
+from sim import rundir
 from sim.engines import Outcomes, get_engine
 from sim.errors import ConfigError
-from sim.outputs import OutcomesWriter, outcomes_table, write_json_atomic
+from sim.outputs import OutcomesWriter, outcomes_table
 from sim.protocols import Protocol
 from sim.sampling import draw
 from sim.scenario import Scenario
 from sim.summary import SummaryAccumulator
 
 SCHEMA_VERSION = 1
+PROGRESS_SECONDS = 0.5  # aim of one progress step inside a chunk (sequential runs with a progress hook)
 
 
 @dataclass(frozen=True)
@@ -58,20 +61,61 @@ def simulate_chunk(
     return outcomes, (draws.parameters if with_parameters else {})
 
 
+def _concatenate(pieces: list[tuple[Outcomes, dict[str, np.ndarray]]]) -> tuple[Outcomes, dict[str, np.ndarray]]:
+    """Consecutive pieces of a chunk as one chunk (run ``k`` does not depend on its piece)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    outcomes = [piece[0] for piece in pieces]
+    fields = ("status", "rounds", "highest_rung", "package", "utility", "accepted", "blocker")
+    joined = Outcomes(start=outcomes[0].start, **{f: np.concatenate([getattr(o, f) for o in outcomes]) for f in fields})
+    parameters = {key: np.concatenate([piece[1][key] for piece in pieces]) for key in pieces[0][1]}
+    return joined, parameters
+
+
+def _simulate_in_steps(
+    scenario: Scenario, protocol: Protocol, engine: str, seed: int, start: int, stop: int, with_parameters: bool,
+    progress: Callable[[int], None],
+) -> tuple[Outcomes, dict[str, np.ndarray]]:
+    """One chunk simulated in pieces of about :data:`PROGRESS_SECONDS` each, reporting each
+    piece to ``progress``; the same outcomes as :func:`simulate_chunk` (runs are independent)."""
+    pieces, step, at = [], 256, start
+    while at < stop:
+        end = min(at + step, stop)
+        began = time.perf_counter()
+        pieces.append(simulate_chunk(scenario, protocol, engine, seed, at, end, with_parameters))
+        progress(end - at)
+        elapsed = max(time.perf_counter() - began, 1e-3)
+        step = int(min(max(step * PROGRESS_SECONDS / elapsed, 256), 4 * step))
+        at = end
+    return _concatenate(pieces)
+
+
 def iterate_chunks(
-    scenario: Scenario, protocol: Protocol, engine: str, mc: MonteCarlo, with_parameters: bool
+    scenario: Scenario,
+    protocol: Protocol,
+    engine: str,
+    mc: MonteCarlo,
+    with_parameters: bool,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Outcomes, dict[str, np.ndarray]]]:
-    """Chunks in run order, computed on ``mc.n_jobs`` local cores (joblib)."""
+    """Chunks in run order, computed on ``mc.n_jobs`` local cores (joblib).
+
+    ``progress(n)`` is called as runs finish: after every chunk, and on one core also within
+    a chunk (in pieces of about half a second), so that a bar moves during one long chunk.
+    """
     get_engine(engine)  # fail early on an unknown engine
     jobs = [(scenario, protocol, engine, mc.seed, start, stop, with_parameters) for start, stop in mc.chunks()]
     if mc.n_jobs == 1 or len(jobs) == 1:
         for job in jobs:
-            yield simulate_chunk(*job)
+            yield simulate_chunk(*job) if progress is None else _simulate_in_steps(*job, progress)
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=mc.n_jobs, return_as="generator")
-    yield from parallel(delayed(simulate_chunk)(*job) for job in jobs)
+    for chunk in parallel(delayed(simulate_chunk)(*job) for job in jobs):
+        if progress is not None:
+            progress(chunk[0].n)
+        yield chunk
 
 
 def config_hash(config: dict) -> str:
@@ -90,11 +134,17 @@ def run_monte_carlo(
     mc: MonteCarlo = MonteCarlo(),
     out_dir: Path | None = None,
     config: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+    before_summary: Callable[[dict], None] | None = None,
 ) -> dict:
     """Run the Monte Carlo and return its summary.
 
     With ``out_dir``, writes ``outcomes.parquet`` (chunk by chunk, if ``mc.save_outcomes``)
-    and ``summary.json`` there, each renamed into place only when complete.
+    and ``summary.json`` there, each renamed into place only when complete. The directory
+    is marked ``INCOMPLETE`` while the run is on; ``before_summary(summary)`` (e.g. drawing
+    figures) runs once the outcomes are in place, and ``summary.json`` is written last, so its
+    presence means the run directory is complete (:mod:`sim.rundir`). ``progress(n)`` is
+    told of every ``n`` runs done.
     """
     config = config if config is not None else {}
     metadata = {
@@ -107,11 +157,13 @@ def run_monte_carlo(
         "negsim.config": json.dumps(config, sort_keys=True, default=str),
     }
     writer = None
+    if out_dir is not None:
+        rundir.begin(Path(out_dir))
     if out_dir is not None and mc.save_outcomes:
         writer = OutcomesWriter(Path(out_dir) / "outcomes.parquet", metadata)
     accumulator = SummaryAccumulator(scenario, protocol.max_rounds)
     try:
-        for outcomes, parameters in iterate_chunks(scenario, protocol, engine, mc, writer is not None):
+        for outcomes, parameters in iterate_chunks(scenario, protocol, engine, mc, writer is not None, progress):
             accumulator.add(outcomes)
             if writer is not None:
                 writer.write(outcomes_table(scenario, outcomes, parameters))
@@ -133,6 +185,8 @@ def run_monte_carlo(
         **{k: v for k, v in accumulator.result(mc.top_packages).items() if k != "n_runs"},
         "config": config,
     }
+    if before_summary is not None:
+        before_summary(summary)
     if out_dir is not None:
-        write_json_atomic(Path(out_dir) / "summary.json", summary)
+        rundir.finish(Path(out_dir), summary)
     return summary

@@ -1,0 +1,96 @@
+"""The same sweep through Hydra's launchers: basic (the reference), ``joblib`` (all local
+cores) and ``submitit_local`` (submitit's code path, as on SLURM, on this machine). Every
+point's ``summary.json`` gives the same estimates, and its outcomes table the same bytes, as
+the basic launcher's for the same seed. The SLURM example config is checked up to the job
+script it makes, through a stand-in ``sbatch`` that records the script and refuses it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import pytest
+
+from .support import N_POINTS, SWEEP, Sweep, environment, estimates, run, table_bytes
+
+
+def _sweep(tmp_path_factory, launcher: str) -> Sweep:
+    root = tmp_path_factory.mktemp(launcher)
+    result = run([*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={root / 'sweep'}"], cwd=root)
+    assert result.returncode == 0, result.describe()
+    return Sweep(root / "sweep", result)
+
+
+@pytest.fixture(scope="module")
+def joblib_sweep(tmp_path_factory) -> Sweep:
+    return _sweep(tmp_path_factory, "joblib")
+
+
+@pytest.fixture(scope="module")
+def submitit_sweep(tmp_path_factory) -> Sweep:
+    return _sweep(tmp_path_factory, "submitit_local")
+
+
+def test_reference_sweep_has_every_point_once(reference_sweep):
+    found = reference_sweep.by_hash()
+    assert len(found) == N_POINTS
+    seen = {(estimates(d)["seed"], estimates(d)["scenario"]) for d in found.values()}
+    assert seen == {(s, n) for s in (1, 2) for n in ("lieven_2022", "us_response_2022")}
+    assert not list(reference_sweep.dir.rglob("INCOMPLETE"))
+
+
+def _same_as_reference(sweep: Sweep, reference: Sweep) -> None:
+    expected, found = reference.by_hash(), sweep.by_hash()
+    assert sorted(found) == sorted(expected), sweep.result.describe()
+    for digest, run_dir in found.items():
+        assert estimates(run_dir) == estimates(expected[digest]), run_dir
+        assert table_bytes(run_dir / "outcomes.parquet") == table_bytes(expected[digest] / "outcomes.parquet"), run_dir
+    assert not list(sweep.dir.rglob("INCOMPLETE")) and not list(sweep.dir.rglob("*.partial"))
+
+
+def test_joblib_launcher_gives_the_basic_launchers_estimates(joblib_sweep, reference_sweep):
+    assert "Joblib.Parallel(" in joblib_sweep.result.stdout + joblib_sweep.result.stderr, joblib_sweep.result.describe()
+    _same_as_reference(joblib_sweep, reference_sweep)
+
+
+def test_submitit_local_launcher_gives_the_basic_launchers_estimates(submitit_sweep, reference_sweep):
+    logs = sorted((submitit_sweep.dir / ".submitit").rglob("*_log.out"))
+    assert len(logs) == N_POINTS, submitit_sweep.result.describe()  # one submitit job per point
+    _same_as_reference(submitit_sweep, reference_sweep)
+
+
+FAKE_SBATCH = """#!/bin/sh
+# stands in for SLURM's sbatch: keeps the job script, then refuses it
+cp "$1" "$NEGSIM_TEST_SBATCH_SCRIPT"
+echo "sbatch: error: test stand-in, nothing submitted" >&2
+exit 1
+"""
+
+
+@pytest.mark.slow
+def test_slurm_example_config_makes_the_job_script(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("sbatch", FAKE_SBATCH), ("srun", "#!/bin/sh\nexit 1\n")):  # submitit looks for both
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod((bin_dir / name).stat().st_mode | stat.S_IXUSR)
+    script = tmp_path / "job.sh"
+    env = environment(PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", NEGSIM_TEST_SBATCH_SCRIPT=str(script))
+    args = [
+        *SWEEP, "hydra/launcher=slurm_example", "hydra.launcher.partition=cpu", "hydra.launcher.array_parallelism=2",
+        "hydra.launcher.timeout_min=90", "mc.n_jobs=4", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    ]  # fmt: skip
+    result = run(args, cwd=tmp_path, env=env)
+    assert result.returncode != 0, result.describe()  # the stand-in refused the job
+    assert script.exists(), result.describe()
+    text = script.read_text()
+    for line in (
+        "#SBATCH --partition=cpu", "#SBATCH --time=90", "#SBATCH --cpus-per-task=4", "#SBATCH --mem=8GB",
+        f"#SBATCH --array=0-{N_POINTS - 1}%2", "#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=1",
+    ):  # fmt: skip
+        assert line in text.splitlines(), (line, text)
+    assert "#SBATCH --job-name=negsim" in text.splitlines(), text
+    assert f"{sys.executable} -u -m submitit.core._submit" in text, text  # each task runs this Python
+    assert not list((tmp_path / "sweep").rglob("summary.json"))
