@@ -1,0 +1,831 @@
+"""``negsim-dashboard``: a browser dashboard for teaching, served by Panel on the local machine.
+
+Controls (left): scenario, protocol, the opening offer (a level per item), the main priors
+(the escalating actor's reservation and deadline, escalation sensitivity ``beta_gap``, each
+actor's concession exponent), the seed and the number of runs. Main area:
+
+- **The distribution**: ``N`` runs of the current settings with the batch engine (about 0.1 s
+  for 20,000 runs), redrawn whenever a control changes: the share of each outcome status and
+  of each highest escalation rung, with 95% Wilson intervals, and the previous distribution
+  as dashed outlines, so that a change shows as a difference. Changing a prior keeps every
+  other random number of every run (common random numbers): the difference is the prior's
+  effect, not sampling noise.
+- **One negotiation**: run ``K`` of that Monte Carlo replayed with the Mesa reference model
+  (:class:`sim.teaching.transcript.Replay`), stepped or played round by round, with the
+  transcript of the current round and each actor's utility of the text against its aspiration.
+
+Why Panel: it ships every JavaScript and CSS file it needs (Bokeh's included) inside its
+Python packages and serves them from this server's ``/static/`` route, so the dashboard works
+with no internet (a classroom with bad Wi-Fi). Solara, Mesa's own SolaraViz, loads its assets
+from a public CDN at run time and shows a blank page offline. ``BOKEH_RESOURCES=server`` is set
+so that a user's environment cannot switch Bokeh to its CDN, and the Bootstrap template is
+used because it requests no web fonts (Panel's Fast, Material and Vanilla templates fetch
+fonts from Google). The browser test (``tests/teaching/test_dashboard_browser.py``) checks
+that no request leaves the loopback interface.
+
+Every browser session gets its own :class:`Dashboard` (state, model, charts): nothing mutable
+lives at module level. Only the composed scenario configs are cached, read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import ConfigError
+
+DEFAULT_PORT = 5006
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_RUNS = 20_000
+MAX_RUNS = 200_000
+PLAY_PERIOD_MS = 900
+STATUS_COLOURS = {
+    "agreement": "#2a9d8f",
+    "ratification_failed": "#8ab17d",
+    "stalemate": "#e9c46a",
+    "limited_escalation": "#f4a261",
+    "war": "#e76f51",
+    "nato_russia_war": "#9b2226",
+}
+RUNG_COLOURS = ["#6a994e", "#a7c957", "#f4a261", "#e76f51", "#9b2226"]
+_COMPOSE_LOCK = threading.Lock()
+
+
+# --- configs (cached, read-only) -----------------------------------------------------------
+def scenario_names() -> list[str]:
+    from hydra_plugins.negsim_scenarios import BUNDLED
+
+    return sorted(path.stem for path in BUNDLED.glob("*.yaml"))
+
+
+def protocol_names() -> list[str]:
+    from sim.app import CONF_DIR
+
+    names = sorted(path.stem for path in (Path(CONF_DIR) / "protocol").glob("*.yaml"))
+    return sorted(names, key=lambda n: n != "single_text")  # the default first
+
+
+@lru_cache(maxsize=64)
+def _composed_json(scenario: str, protocol: str) -> str:
+    """negsim's composed config for ``scenario=... protocol=...`` (exactly what the command
+    line composes), as JSON: callers get a fresh copy each time."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from sim.app import CONF_DIR
+
+    with (
+        _COMPOSE_LOCK,
+        initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim_dashboard"),
+    ):
+        cfg = compose(
+            config_name="config", overrides=[f"scenario={scenario}", f"protocol={protocol}"]
+        )
+    container = OmegaConf.to_container(cfg, resolve=True)
+    return json.dumps({"scenario": container["scenario"], "protocol": container["protocol"]})
+
+
+def composed(scenario: str, protocol: str) -> dict:
+    return json.loads(_composed_json(scenario, protocol))
+
+
+# --- priors the dashboard controls ---------------------------------------------------------
+class PriorControl:
+    """A range slider for one prior. Left at its starting value, the scenario's own prior
+    (whatever its family) is used; moved, the prior becomes uniform on the range (fixed when
+    both ends meet). The prior keeps its random stream either way."""
+
+    def __init__(
+        self,
+        label: str,
+        path: tuple[str, ...],
+        prior: dict,
+        bounds: tuple[float, float],
+        step: float,
+    ):
+        import panel as pn
+
+        self.path = path
+        self.prior = prior
+        low, high = _support(prior)
+        start, end = min(bounds[0], low), max(bounds[1], high)
+        self.initial = (low, high)
+        self.widget = pn.widgets.RangeSlider(
+            label=label if prior.get("dist") == "uniform" else f"{label} [{prior.get('dist')}]",
+            start=start,
+            end=end,
+            value=self.initial,
+            step=step,
+            format="0[.]00",
+            sizing_mode="stretch_width",
+            css_classes=["prior-" + "-".join(path[1:] if path[0] == "actors" else path)],
+        )
+
+    @property
+    def moved(self) -> bool:
+        return not np.allclose(self.widget.value, self.initial)
+
+    def apply(self, scenario: dict) -> None:
+        if not self.moved:
+            return
+        low, high = (float(x) for x in self.widget.value)
+        node = scenario
+        for key in self.path[:-1]:
+            node = node[key]
+        note = {"rationale": "set on the dashboard", "source": "negsim-dashboard"}
+        if high - low < 1e-12:
+            node[self.path[-1]] = {"dist": "fixed", "value": low, **note}
+        else:
+            node[self.path[-1]] = {"dist": "uniform", "low": low, "high": high, **note}
+
+
+def _support(prior: dict) -> tuple[float, float]:
+    dist = prior.get("dist")
+    if dist == "fixed":
+        return float(prior["value"]), float(prior["value"])
+    if dist == "normal":
+        return float(prior["mean"] - 2 * prior["sd"]), float(prior["mean"] + 2 * prior["sd"])
+    return float(prior["low"]), float(prior["high"])
+
+
+# --- one browser session -------------------------------------------------------------------
+class Dashboard:
+    """The state, widgets and charts of one browser session."""
+
+    def __init__(
+        self,
+        scenario: str = "lieven_2022",
+        protocol: str = "single_text",
+        n_runs: int = DEFAULT_RUNS,
+        seed: int = 0,
+    ):
+        import panel as pn
+
+        self.pn = pn
+        self.replay = None
+        self.previous: dict | None = None
+        self.summary: dict | None = None
+        self._play_callback = None
+        self._building = False
+        self.scenario_select = pn.widgets.Select(
+            label="Scenario",
+            options=scenario_names(),
+            value=scenario,
+            css_classes=["control-scenario"],
+        )
+        self.protocol_select = pn.widgets.Select(
+            label="Protocol",
+            options=protocol_names(),
+            value=protocol,
+            css_classes=["control-protocol"],
+        )
+        self.seed_input = pn.widgets.IntInput(
+            label="Seed", value=seed, start=0, css_classes=["control-seed"], width=110
+        )
+        self.runs_input = pn.widgets.IntInput(
+            label="Runs (N)",
+            value=n_runs,
+            start=100,
+            end=MAX_RUNS,
+            step=1000,
+            css_classes=["control-runs"],
+            width=140,
+        )
+        self.offer_box = pn.Column(sizing_mode="stretch_width")
+        self.prior_box = pn.Column(sizing_mode="stretch_width")
+        self.reset_button = pn.widgets.Button(
+            label="Reset to the scenario", color="light", css_classes=["control-reset"]
+        )
+        self.message = pn.pane.Alert(
+            "", alert_type="danger", visible=False, sizing_mode="stretch_width"
+        )
+        # the distribution
+        self.status_plot, self.status_source, self.status_ghost = _bar_chart(
+            "How the negotiation ends (95% Wilson intervals)", "status-chart"
+        )
+        self.rung_plot, self.rung_source, self.rung_ghost = _bar_chart(
+            "Highest escalation rung reached", "rung-chart"
+        )
+        self.distribution_text = pn.pane.Markdown(
+            "", css_classes=["distribution-summary"], sizing_mode="stretch_width"
+        )
+        # one negotiation
+        self.run_input = pn.widgets.IntInput(
+            label="Run K", value=0, start=0, width=100, css_classes=["control-run"]
+        )
+        self.step_button = pn.widgets.Button(
+            label="Step ▸", color="primary", css_classes=["control-step"], width=90
+        )
+        self.play_button = pn.widgets.Toggle(
+            label="Play ▶", color="success", css_classes=["control-play"], width=90
+        )
+        self.restart_button = pn.widgets.Button(
+            label="Restart ↺", color="light", css_classes=["control-restart"], width=90
+        )
+        self.negotiation_plot, self.negotiation_sources = None, []
+        self.negotiation_pane = pn.pane.Bokeh(sizing_mode="stretch_width")
+        self.round_text = pn.pane.Markdown(
+            "", css_classes=["round-transcript"], sizing_mode="stretch_width"
+        )
+        self.header_text = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.full_text = pn.pane.Markdown("", sizing_mode="stretch_width")
+        # wiring
+        self.scenario_select.param.watch(self._on_scenario, "value")
+        self.protocol_select.param.watch(self._on_scenario, "value")
+        self.seed_input.param.watch(self._on_change, "value")
+        self.runs_input.param.watch(self._on_change, "value")
+        self.reset_button.on_click(lambda _event: self._on_scenario())
+        self.run_input.param.watch(lambda _event: self.restart(), "value")
+        self.step_button.on_click(lambda _event: self.step())
+        self.restart_button.on_click(lambda _event: self.restart())
+        self.play_button.param.watch(self._on_play, "value")
+        self._build_controls()
+        self.recompute()
+        self.restart()
+
+    # --- controls --------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        pn = self.pn
+        from sim.teaching.words import actor_words, item_words, level_words
+
+        self._building = True
+        self.base = composed(self.scenario_select.value, self.protocol_select.value)
+        scenario = self.base["scenario"]
+        self.offer_selects = {}
+        for name, item in scenario["items"].items():
+            options = {level_words(level): level for level in item["levels"]}
+            select = pn.widgets.Select(
+                label=item_words(name),
+                options=options,
+                value=scenario["opening_offer"][name],
+                sizing_mode="stretch_width",
+                css_classes=[f"offer-{name}"],
+            )
+            select.param.watch(self._on_change, "value")
+            self.offer_selects[name] = select
+        escalator = scenario["escalation"].get("actor", "russia")
+        actors = scenario["actors"]
+        self.priors = [
+            PriorControl(
+                f"{actor_words(escalator)}: BATNA r",
+                ("actors", escalator, "reservation"),
+                actors[escalator]["reservation"],
+                (-1.0, 1.0),
+                0.01,
+            ),
+            PriorControl(
+                f"{actor_words(escalator)}: deadline T",
+                ("actors", escalator, "deadline"),
+                actors[escalator]["deadline"],
+                (1.0, 20.0),
+                0.5,
+            ),
+            PriorControl(
+                "Escalation sensitivity β_gap",
+                ("escalation", "beta_gap"),
+                scenario["escalation"]["beta_gap"],
+                (0.0, 12.0),
+                0.1,
+            ),
+        ]
+        for actor, node in actors.items():
+            self.priors.append(
+                PriorControl(
+                    f"{actor_words(actor)}: concession exponent e",
+                    ("actors", actor, "concession_exponent"),
+                    node["concession_exponent"],
+                    (0.1, 4.0),
+                    0.05,
+                )
+            )
+        for control in self.priors:
+            control.widget.param.watch(self._on_change, "value_throttled")
+        self.offer_box.objects = [
+            pn.pane.Markdown("#### Opening offer"),
+            *self.offer_selects.values(),
+        ]
+        self.prior_box.objects = [
+            pn.pane.Markdown(
+                "#### Priors\nEach slider is a prior's range. A moved slider makes the prior uniform on "
+                "its range (fixed where the ends meet). e < 1: Boulware (concedes late); e > 1: Conceder."
+            ),
+            *[control.widget for control in self.priors],
+        ]
+        self._building = False
+
+    def settings(self):
+        """The scenario and protocol the controls describe (raises :class:`ConfigError`)."""
+        from sim.protocols import check_protocol_fits, protocol_from_dict
+        from sim.scenario import scenario_from_dict
+
+        data = copy.deepcopy(self.base)
+        scenario = data["scenario"]
+        for name, select in self.offer_selects.items():
+            scenario["opening_offer"][name] = select.value
+        for control in self.priors:
+            control.apply(scenario)
+        built = scenario_from_dict(scenario)
+        protocol = protocol_from_dict(data["protocol"])
+        check_protocol_fits(built, protocol)
+        return built, protocol
+
+    def _on_scenario(self, *_events) -> None:
+        self._stop_play()
+        self._build_controls()
+        self.recompute()
+        self.restart()
+
+    def _on_change(self, *_events) -> None:
+        if self._building:
+            return
+        self.recompute()
+        self.restart()
+
+    def _error(self, error: Exception | None) -> None:
+        self.message.object = "" if error is None else f"**Cannot use these settings:** {error}"
+        self.message.visible = error is not None
+
+    # --- the distribution ------------------------------------------------------------------
+    def recompute(self) -> dict | None:
+        """N runs of the current settings with the batch engine; redraws both charts."""
+        from sim.montecarlo import MonteCarlo, run_monte_carlo
+        from sim.teaching.words import actor_words, level_words, status_words
+
+        try:
+            scenario, protocol = self.settings()
+            n = int(self.runs_input.value or DEFAULT_RUNS)
+            mc = MonteCarlo(
+                n_runs=max(1, min(n, MAX_RUNS)),
+                seed=int(self.seed_input.value or 0),
+                save_outcomes=False,
+            )
+        except ConfigError as error:
+            self._error(error)
+            return None
+        self._error(None)
+        began = time.perf_counter()
+        summary = run_monte_carlo(scenario, protocol, "batch", mc)
+        elapsed = time.perf_counter() - began
+        if self.summary is not None:
+            self.previous = self.summary
+        self.summary = summary
+        with self.pn.io.hold():
+            _update_bars(
+                self.status_plot,
+                self.status_source,
+                self.status_ghost,
+                summary["status"],
+                self.previous and self.previous["status"],
+                status_words,
+            )
+            _update_bars(
+                self.rung_plot,
+                self.rung_source,
+                self.rung_ghost,
+                summary["highest_rung"],
+                self.previous and self.previous["highest_rung"],
+                _rung_label,
+            )
+            agreement = summary["status"]["agreement"]
+            war = sum(summary["status"][s]["p"] for s in ("war", "nato_russia_war"))
+            blockers = ", ".join(
+                f"{actor_words(name)} {est['p']:.0%}"
+                for name, est in summary["blocker"].items()
+                if est["p"] >= 0.005 and name != "none"
+            )
+            offer = " · ".join(level_words(select.value) for select in self.offer_selects.values())
+            self.distribution_text.object = (
+                f"**{scenario.name}, {protocol.name} protocol: {mc.n_runs:,} runs** (seed {mc.seed}, batch engine) "
+                f"in {elapsed:.2f} s. "
+                f"**P(agreement) = {agreement['p']:.1%}** [{agreement['lo']:.1%}, {agreement['hi']:.1%}]; "
+                f"P(war or worse) = {war:.1%}; mean rounds {summary['rounds']['mean']:.2f}. "
+                f"Blocker in the last round: {blockers or 'none'}.  \nOpening offer: {offer}."
+                + (
+                    "  \n*Dashed outlines: the distribution before the last change.*"
+                    if self.previous
+                    else ""
+                )
+            )
+        return summary
+
+    # --- one negotiation -------------------------------------------------------------------
+    def restart(self) -> None:
+        """A fresh replay of run K with the current settings (nothing played yet)."""
+        from sim.teaching.transcript import Replay
+
+        self._stop_play()
+        try:
+            scenario, protocol = self.settings()
+            self.replay = Replay(
+                scenario, protocol, int(self.seed_input.value or 0), int(self.run_input.value or 0)
+            )
+        except ConfigError as error:
+            self._error(error)
+            self.replay = None
+            return
+        self.negotiation_plot, self.negotiation_sources = _negotiation_chart(scenario.actor_names)
+        self.negotiation_pane.object = self.negotiation_plot
+        self.header_text.object = demote_headings(self.replay.header_markdown())
+        self.round_text.object = f"**Run {self.replay.run}** is ready: press *Step* to play one round, *Play* to play to the end."
+        self.full_text.object = ""
+        self.step_button.disabled = False
+
+    def step(self) -> None:
+        if self.replay is None or self.replay.finished:
+            self._stop_play()
+            return
+        self.replay.step()
+        k = len(self.replay.records) - 1
+        text = demote_headings(self.replay.round_markdown(k))
+        if self.replay.finished:
+            text += "\n\n" + demote_headings(self.replay.ending_markdown())
+            self.step_button.disabled = True
+            self._stop_play()
+        with self.pn.io.hold():
+            self.round_text.object = text
+            self.full_text.object = demote_headings(self.replay.markdown())
+            _update_negotiation(self.negotiation_plot, self.negotiation_sources, self.replay)
+
+    def _on_play(self, event) -> None:
+        if event.new:
+            if self.replay is None or self.replay.finished:
+                self.restart()
+            self.play_button.label = "Pause ❚❚"
+            self._play_callback = self.pn.state.add_periodic_callback(
+                self.step, period=PLAY_PERIOD_MS
+            )
+        else:
+            self.play_button.label = "Play ▶"
+            if self._play_callback is not None:
+                self._play_callback.stop()
+                self._play_callback = None
+
+    def _stop_play(self) -> None:
+        if self.play_button.value:
+            self.play_button.value = False  # its watcher stops the callback
+
+    # --- layout ----------------------------------------------------------------------------
+    def sidebar(self) -> list:
+        pn = self.pn
+        return [
+            self.scenario_select,
+            self.protocol_select,
+            pn.Row(self.seed_input, self.runs_input),
+            self.reset_button,
+            self.offer_box,
+            self.prior_box,
+        ]
+
+    def main(self) -> list:
+        pn = self.pn
+        distribution = pn.Column(
+            pn.pane.Markdown("## The distribution"),
+            self.message,
+            self.distribution_text,
+            pn.Row(
+                pn.pane.Bokeh(self.status_plot, sizing_mode="stretch_width"),
+                pn.pane.Bokeh(self.rung_plot, sizing_mode="stretch_width"),
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+        )
+        negotiation = pn.Column(
+            pn.pane.Markdown("## One negotiation, round by round"),
+            pn.Row(self.run_input, self.step_button, self.play_button, self.restart_button),
+            pn.Row(
+                pn.Column(
+                    self.negotiation_pane,
+                    pn.pane.Markdown(
+                        "Marker: coloured = says yes, black = says no, white = not asked (its yes is not needed). "
+                        "Hover for the numbers."
+                    ),
+                    sizing_mode="stretch_width",
+                ),
+                pn.Column(
+                    self.round_text, sizing_mode="stretch_width", max_height=560, scroll=True
+                ),
+                sizing_mode="stretch_width",
+            ),
+            pn.Card(
+                self.header_text,
+                title="This run's draws",
+                collapsed=True,
+                sizing_mode="stretch_width",
+            ),
+            pn.Card(
+                self.full_text,
+                title="Full transcript so far",
+                collapsed=True,
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+        )
+        return [distribution, negotiation]
+
+
+def demote_headings(markdown: str, by: int = 2) -> str:
+    """``# Title`` -> ``### Title``: the transcript's headings, sized for a dashboard panel."""
+    return "\n".join(
+        "#" * by + line if line.startswith("#") else line for line in markdown.split("\n")
+    )
+
+
+# --- Bokeh charts --------------------------------------------------------------------------
+def _rung_label(name: str) -> str:
+    from sim.teaching.words import RUNG_WORDS
+
+    return RUNG_WORDS.get(name, name)
+
+
+def _bar_chart(title: str, css_class: str):
+    from bokeh.models import ColumnDataSource, HoverTool, LabelSet, NumeralTickFormatter, Whisker
+    from bokeh.plotting import figure
+
+    empty = {
+        "x": [""] * 0,
+        "p": [],
+        "lo": [],
+        "hi": [],
+        "label": [],
+        "colour": [],
+        "count": [],
+        "label_y": [],
+    }
+    source = ColumnDataSource(empty)
+    ghost = ColumnDataSource({"x": [], "p": []})
+    plot = figure(
+        x_range=[""],
+        height=330,
+        title=title,
+        toolbar_location=None,
+        sizing_mode="stretch_width",
+        y_range=(0, 1),
+        tools="",
+        css_classes=[css_class],
+    )
+    bars = plot.vbar(x="x", top="p", width=0.7, color="colour", source=source, line_color=None)
+    plot.vbar(
+        x="x",
+        top="p",
+        width=0.86,
+        source=ghost,
+        fill_alpha=0,
+        line_color="#333333",
+        line_dash="dashed",
+        line_width=1.2,
+    )
+    plot.add_layout(Whisker(base="x", upper="hi", lower="lo", source=source, line_width=1.2))
+    plot.add_layout(
+        LabelSet(
+            x="x",
+            y="label_y",
+            text="label",
+            source=source,
+            text_align="center",
+            text_font_size="9pt",
+            y_offset=4,
+        )
+    )
+    plot.add_tools(
+        HoverTool(
+            renderers=[bars],
+            tooltips=[
+                ("", "@x"),
+                ("p", "@p{0.0%}"),
+                ("95% interval", "[@lo{0.0%}, @hi{0.0%}]"),
+                ("runs", "@count"),
+            ],
+        )
+    )
+    plot.yaxis.formatter = NumeralTickFormatter(format="0%")
+    plot.yaxis.axis_label = "share of runs"
+    plot.xaxis.major_label_orientation = 0.45
+    plot.xgrid.grid_line_color = None
+    plot.title.text_font_size = "11pt"
+    return plot, source, ghost
+
+
+def _update_bars(plot, source, ghost, estimates: dict, previous: dict | None, words) -> None:
+    names = list(estimates)
+    labels = [words(name) for name in names]
+    p = [float(estimates[n]["p"]) for n in names]
+    lo = [float(estimates[n]["lo"]) for n in names]
+    hi = [float(estimates[n]["hi"]) for n in names]
+    colours = [
+        STATUS_COLOURS.get(n) or RUNG_COLOURS[i % len(RUNG_COLOURS)] for i, n in enumerate(names)
+    ]
+    plot.x_range.factors = labels
+    top = max(hi + ([float(previous[n]["p"]) for n in names] if previous else []))
+    plot.y_range.end = min(1.0, max(0.05, top * 1.18))
+    source.data = {
+        "x": labels,
+        "p": p,
+        "lo": lo,
+        "hi": hi,
+        "label": [f"{value:.1%}" for value in p],
+        "colour": colours,
+        "count": [int(estimates[n]["count"]) for n in names],
+        "label_y": hi,
+    }
+    ghost.data = (
+        {"x": labels, "p": [float(previous[n]["p"]) for n in names]}
+        if previous
+        else {"x": [], "p": []}
+    )
+
+
+def _negotiation_chart(actors):
+    from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem, SingleIntervalTicker
+    from bokeh.plotting import figure
+
+    from sim.teaching.figures import actor_colour
+    from sim.teaching.words import actor_words
+
+    plot = figure(
+        height=380,
+        title="Utility of the text (solid) vs aspiration (dashed)",
+        toolbar_location=None,
+        tools="",
+        sizing_mode="stretch_width",
+        x_axis_label="round",
+        y_axis_label="utility",
+        x_range=(0.5, 4.5),
+        y_range=(-0.5, 0.8),
+        css_classes=["negotiation-chart"],
+    )
+    sources, items = [], []
+    for a, actor in enumerate(actors):
+        colour = actor_colour(a)
+        source = ColumnDataSource(
+            {"round": [], "utility": [], "aspiration": [], "fill": [], "decision": []}
+        )
+        line = plot.line("round", "utility", source=source, color=colour, line_width=2.2)
+        dots = plot.scatter(
+            "round", "utility", source=source, color=colour, fill_color="fill", size=9, line_width=2
+        )
+        plot.line(
+            "round",
+            "aspiration",
+            source=source,
+            color=colour,
+            line_dash="dashed",
+            line_width=1.5,
+            alpha=0.85,
+        )
+        plot.add_tools(
+            HoverTool(
+                renderers=[dots],
+                tooltips=[
+                    ("", actor_words(actor)),
+                    ("round", "@round"),
+                    ("utility", "@utility{0.000}"),
+                    ("aspiration", "@aspiration{0.000}"),
+                    ("", "@decision"),
+                ],
+            )
+        )
+        items.append(LegendItem(label=actor_words(actor), renderers=[line, dots]))
+        sources.append(source)
+    plot.add_layout(Legend(items=items, location="top_right", label_text_font_size="9pt"), "right")
+    plot.xaxis.ticker = SingleIntervalTicker(interval=1)
+    plot.xgrid.ticker = plot.xaxis.ticker
+    plot.title.text_font_size = "11pt"
+    return plot, sources
+
+
+def _update_negotiation(plot, sources, replay) -> None:
+    from sim.teaching.figures import actor_colour
+    from sim.teaching.words import status_words
+
+    records = replay.records
+    rounds = [r.t for r in records]
+    for a, source in enumerate(sources):
+        decisions, fills = [], []
+        for r in records:
+            if not r.asked[a]:
+                decisions.append("not asked")
+                fills.append("white")
+            elif r.accepted[a]:
+                decisions.append("says yes")
+                fills.append(None)
+            else:
+                decisions.append("says no")
+                fills.append("#222222")
+        colour = actor_colour(a)
+        source.data = {
+            "round": rounds,
+            "utility": [float(r.utilities[a]) for r in records],
+            "aspiration": [float(r.aspirations[a]) for r in records],
+            "fill": [colour if f is None else f for f in fills],
+            "decision": decisions,
+        }
+    plot.x_range.end = max(rounds[-1] + 0.5, 4.5) if rounds else 4.5
+    values = [float(v) for r in records for v in (*r.utilities, *r.aspirations)]
+    if values:
+        low, high = min(values), max(values)
+        pad = max(0.05, 0.08 * (high - low))
+        plot.y_range.start, plot.y_range.end = low - pad, high + pad
+    status = f" → {status_words(replay.status)}" if replay.finished else ""
+    plot.title.text = f"Run {replay.run}, round {rounds[-1] if rounds else 0}{status}: utility (solid) vs aspiration (dashed)"
+
+
+# --- serving -------------------------------------------------------------------------------
+def create_app(
+    scenario: str = "lieven_2022",
+    protocol: str = "single_text",
+    n_runs: int = DEFAULT_RUNS,
+    seed: int = 0,
+):
+    """One session's page (Panel calls this once per browser session)."""
+    import panel as pn
+
+    dashboard = Dashboard(scenario, protocol, n_runs, seed)
+    template = pn.template.BootstrapTemplate(
+        title="negsim: one negotiation, and the distribution of many",
+        sidebar=dashboard.sidebar(),
+        main=dashboard.main(),
+        sidebar_width=340,
+        header_background="#264653",
+    )
+    template.dashboard = dashboard  # for tests and debugging
+    return template
+
+
+def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, show: bool = False, **app_options):
+    """Serve the dashboard (blocks). Every asset comes from this server (no CDN)."""
+    os.environ["BOKEH_RESOURCES"] = "server"
+    import panel as pn
+
+    pn.config.inline = False  # assets from this server's /static/, never a CDN
+    if host in ("127.0.0.1", "localhost", "::1"):
+        origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    else:  # a classroom server (--host 0.0.0.0): students' browsers reach it by its address
+        origins = ["*"]
+    return pn.serve(
+        lambda: create_app(**app_options),
+        port=port,
+        address=host,
+        show=show,
+        title="negsim dashboard",
+        websocket_origin=origins,
+        print_url=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (``negsim-dashboard``)."""
+    parser = argparse.ArgumentParser(
+        prog="negsim-dashboard", description="Teaching dashboard in the browser (offline)."
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0: a classroom network)",
+    )
+    parser.add_argument(
+        "--scenario", default="lieven_2022", help="scenario at start (default lieven_2022)"
+    )
+    parser.add_argument(
+        "--protocol", default="single_text", help="protocol at start (default single_text)"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=DEFAULT_RUNS,
+        help=f"runs per distribution at start (default {DEFAULT_RUNS:,})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed at start (default 0)")
+    parser.add_argument("--show", action="store_true", help="open a browser tab")
+    args = parser.parse_args(argv)
+    if args.scenario not in scenario_names():
+        parser.error(
+            f"--scenario: unknown scenario {args.scenario!r}; use one of {scenario_names()}"
+        )
+    if args.protocol not in protocol_names():
+        parser.error(
+            f"--protocol: unknown protocol {args.protocol!r}; use one of {protocol_names()}"
+        )
+    serve(
+        args.port,
+        args.host,
+        args.show,
+        scenario=args.scenario,
+        protocol=args.protocol,
+        n_runs=args.runs,
+        seed=args.seed,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The dashboard's session object, without a browser: controls change the distribution, each
+session has its own state, and stepping one negotiation replays the Monte Carlo's run K."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import param
+import pytest
+
+from sim.engines import get_engine
+from sim.sampling import draw
+
+pytest.importorskip("panel")
+
+from sim.teaching.dashboard import Dashboard, composed, demote_headings
+
+N = 4000
+
+
+def agreement(dashboard: Dashboard) -> float:
+    return dashboard.summary["status"]["agreement"]["p"]
+
+
+def test_controls_change_the_distribution_of_this_session_only():
+    one, other = Dashboard(n_runs=N), Dashboard(n_runs=N)
+    assert one.summary == other.summary
+    before = agreement(one)
+    one.offer_selects["nato_membership"].value = "open_door"
+    assert agreement(one) != before
+    assert one.previous["status"]["agreement"]["p"] == before  # the dashed "before" outlines
+    assert list(one.status_ghost.data["p"]) and not list(other.status_ghost.data["p"])
+    assert agreement(other) == before
+    assert one.settings()[0].opening_offer[0] == 0 and other.settings()[0].opening_offer[0] == 1
+    assert "open door" in one.distribution_text.object
+
+
+def test_a_moved_prior_slider_makes_a_uniform_or_fixed_prior():
+    dashboard = Dashboard(n_runs=N)
+    reservation = dashboard.priors[0]
+    assert reservation.path == ("actors", "russia", "reservation")
+    untouched = dashboard.settings()[0].actors[1].reservation
+    scenario_prior = composed("lieven_2022", "single_text")["scenario"]["actors"]["russia"][
+        "reservation"
+    ]
+    assert (untouched.dist, untouched.params["low"], untouched.params["high"]) == (
+        scenario_prior["dist"],
+        scenario_prior["low"],
+        scenario_prior["high"],
+    )
+    before = agreement(dashboard)
+    widget = reservation.widget
+    widget.value = (0.3, 0.35)
+    with param.edit_constant(widget):
+        widget.value_throttled = (0.3, 0.35)  # what the browser sends on release
+    prior = dashboard.settings()[0].actors[1].reservation
+    assert (prior.dist, prior.params["low"], prior.params["high"]) == ("uniform", 0.3, 0.35)
+    assert agreement(dashboard) < before  # a higher BATNA for Russia: fewer agreements
+    widget.value = (0.2, 0.2)
+    assert dashboard.settings()[0].actors[1].reservation.dist == "fixed"
+
+
+def test_scenario_change_rebuilds_the_controls():
+    dashboard = Dashboard(n_runs=N)
+    dashboard.scenario_select.value = "arms_control_first"
+    assert "sanctions_relief" in dashboard.offer_selects
+    assert dashboard.summary["scenario"] == "arms_control_first"
+    dashboard.scenario_select.value = "allies_split"
+    labels = [control.widget.label for control in dashboard.priors]
+    assert any("Turkey" in label for label in labels)
+    dashboard.protocol_select.value = "ultimatum"
+    assert dashboard.summary["protocol"] == "ultimatum"
+
+
+def test_stepping_one_negotiation_replays_run_k():
+    dashboard = Dashboard(n_runs=N, seed=3)
+    dashboard.run_input.value = 7
+    assert dashboard.replay.run == 7 and not dashboard.replay.records
+    rounds = 0
+    while not dashboard.replay.finished:
+        dashboard.step()
+        rounds += 1
+        assert f"Round {rounds}" in dashboard.round_text.object
+        assert list(dashboard.negotiation_sources[0].data["round"]) == list(range(1, rounds + 1))
+    assert "How it ended" in dashboard.round_text.object
+    assert dashboard.step_button.disabled
+    scenario, protocol = dashboard.settings()
+    batch = get_engine("batch")(scenario, protocol, draw(scenario, protocol, 3, 7, 8))
+    assert dashboard.replay.model.status == batch.status[0] and rounds == batch.rounds[0]
+    dashboard.restart_button.clicks += 1
+    assert not dashboard.replay.records and not dashboard.step_button.disabled
+
+
+def test_bad_settings_show_a_message_instead_of_failing():
+    dashboard = Dashboard(n_runs=N)
+    summary = dashboard.summary
+    dashboard.base["scenario"]["actors"]["russia"]["reservation"]["high"] = 2.0  # outside [-1, 1]
+    dashboard._on_change()
+    assert (
+        dashboard.message.visible
+        and "scenario.actors.russia.reservation" in dashboard.message.object
+    )
+    assert dashboard.summary is summary and dashboard.replay is None
+    dashboard.scenario_select.value = "us_response_2022"  # a new scenario clears the message
+    assert not dashboard.message.visible and dashboard.replay is not None
+
+
+def test_default_distribution_is_quick():
+    """20,000 runs with the batch engine: well under a second or two per control change."""
+    dashboard = Dashboard()
+    assert dashboard.summary["n_runs"] == 20_000
+    began = time.perf_counter()
+    dashboard.recompute()
+    assert time.perf_counter() - began < 2.0
+
+
+def test_demote_headings():
+    assert demote_headings("# A\ntext\n## B") == "### A\ntext\n#### B"
+    assert np.isclose(sum(e["p"] for e in Dashboard(n_runs=500).summary["status"].values()), 1.0)

@@ -1,0 +1,179 @@
+"""``negsim-dashboard`` in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+The real console script serves the dashboard on a free loopback port. The browser loads it,
+changes the opening offer, waits for the distribution to be recomputed, and checks that the
+status chart changed (its pixels and its numbers); it steps one negotiation; it saves a
+screenshot in the test's tmp dir. Every request the page makes (HTTP and websocket) must go to
+the loopback interface: the dashboard works with no internet.
+
+Chromium comes from apt (``.ci/run`` installs it when ``/usr/bin/chromium`` is missing) and
+Playwright from the ``test`` extra; ``playwright install`` is never run. Under CI
+(``CI=true``) a missing browser or Playwright fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_TIMEOUT = 120  # seconds for the server's first page (imports, compiled-code cache)
+RESPONSE_LIMIT = 10.0  # seconds from a control change to the redrawn numbers (about 1 s here)
+P_AGREEMENT = re.compile(r"P\(agreement\) = ([0-9.]+)%")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip on a developer's machine without the browser; fail under CI, where it must run."""
+    if condition:
+        return
+    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+        pytest.fail(f"{reason} (CI must run the browser test: see .ci/run)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_loopback(url: str) -> bool:
+    """``http://127.0.0.1:PORT/...``, ``ws://localhost...``, ``blob:http://127.0.0.1...``; a
+    ``data:`` URL makes no request."""
+    if url.startswith("data:"):
+        return True
+    url = url.removeprefix("blob:")
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory, console_script, script_environment):
+    """``negsim-dashboard --port PORT`` running in the background; its URL."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with open(folder / "dashboard.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [str(console_script("negsim-dashboard")), "--port", str(port)],
+            cwd=folder,
+            env=script_environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_served(url, process, folder / "dashboard.log")
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"negsim-dashboard exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"negsim-dashboard did not answer in {START_TIMEOUT} s:\n{log.read_text()}")
+        time.sleep(0.3)
+
+
+def p_agreement(page) -> float:
+    text = page.locator(".distribution-summary p").first.inner_text()
+    (value,) = P_AGREEMENT.findall(text)
+    return float(value)
+
+
+def test_dashboard_in_headless_chromium(dashboard_url, tmp_path):
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        require(False, "the playwright package is missing (pip install -e '.[test]')")
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=FLAGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1150})
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("websocket", lambda websocket: requests.append(websocket.url))
+            page.goto(dashboard_url, timeout=START_TIMEOUT * 1000)
+            summary = page.locator(".distribution-summary p").first
+            expect(summary).to_contain_text("P(agreement)", timeout=START_TIMEOUT * 1000)
+            expect(summary).to_contain_text("Opening offer: 20-year moratorium")
+            chart = page.locator(".status-chart")
+            page.wait_for_timeout(800)  # let Bokeh paint the bars
+            before_pixels, before_p = chart.screenshot(), p_agreement(page)
+
+            # change the opening offer: NATO membership from the moratorium to the open door
+            began = time.monotonic()
+            page.locator(".offer-nato_membership select").select_option(label="open door")
+            expect(summary).to_contain_text(
+                "Opening offer: open door", timeout=RESPONSE_LIMIT * 1000
+            )
+            response = time.monotonic() - began
+            page.wait_for_timeout(800)
+            after_pixels, after_p = chart.screenshot(), p_agreement(page)
+            assert after_p != before_p, "P(agreement) should change with the opening offer"
+            assert after_pixels != before_pixels, "the status chart should be redrawn"
+            assert response < RESPONSE_LIMIT
+
+            # one negotiation: two steps of run 0
+            step = page.locator(".control-step button")
+            transcript = page.locator(".round-transcript")
+            step.click()
+            expect(transcript).to_contain_text("Round 1", timeout=RESPONSE_LIMIT * 1000)
+            expect(transcript).to_contain_text("On the table")
+            step.click()
+            expect(transcript).to_contain_text(
+                re.compile(r"Round 2|How it ended"), timeout=RESPONSE_LIMIT * 1000
+            )
+            page.wait_for_timeout(500)
+            screenshot = tmp_path / "dashboard.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any(url.startswith(dashboard_url) for url in requests)
+    assert any(url.startswith("ws://127.0.0.1") for url in requests), requests
+    outside = [url for url in requests if not is_loopback(url)]
+    assert not outside, f"requests left the machine: {outside}"
+    print(
+        f"\n{len(requests)} requests, all loopback; offer change redrawn in {response:.2f} s; screenshot {screenshot}"
+    )
