@@ -15,7 +15,6 @@ run directory (every combination of a sweep is composed and validated before Hyd
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import sys
 from collections.abc import Callable
@@ -35,27 +34,16 @@ def fail(prog: str, error: Exception) -> None:
     sys.exit(2)
 
 
-def _plain_overrides(args: list[str]) -> list[str]:
-    """The config overrides of a command line: no flags, no ``hydra.`` keys (as sim.app)."""
-    from sim.app import FLAGS_WITH_VALUE
-
-    overrides, skip = [], False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in FLAGS_WITH_VALUE:
-            skip = True
-        elif arg.startswith("-"):
-            continue
-        elif not arg.startswith(("hydra.", "hydra/")) or arg.startswith("hydra.searchpath"):
-            overrides.append(arg)
-    return overrides
-
-
 def check_tool_command_line(args: list[str], validate: Validate | None) -> None:
     """``negsim``'s own check (composition, scenario, protocol, mc), then the command's keys
     for every combination of a sweep."""
-    from sim.app import CONF_DIR, FLAGS_WITHOUT_CHECK, build, check_command_line
+    from sim.app import (
+        CONF_DIR,
+        FLAGS_WITHOUT_CHECK,
+        build,
+        check_command_line,
+        sweep_combinations,
+    )
 
     try:
         check_command_line(args)
@@ -71,17 +59,9 @@ def check_tool_command_line(args: list[str], validate: Validate | None) -> None:
     if validate is None or any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return
     from hydra import compose, initialize_config_dir
-    from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parsed = OverridesParser.create().parse_overrides(_plain_overrides(args))
-    choices = [
-        [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
-        if o.is_sweep_override()
-        else [o.input_line]
-        for o in parsed
-    ]
     with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
-        for combination in itertools.product(*choices):
+        for combination in sweep_combinations(args):
             cfg = compose(config_name="config", overrides=list(combination))
             validate(cfg, build(cfg))
 

@@ -45,7 +45,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis._stats import grid_sum, mean_interval, paired_binary, paired_mean, wilson_arrays
+from analysis._stats import (
+    grid_sum,
+    mean_interval,
+    paired_binary,
+    paired_mean,
+    wilson_arrays,
+)
 from analysis.conditions import Condition, evaluate_all, parse_conditions
 from sim.config import NegsimConf
 from sim.core.enums import STATUS_NAMES

@@ -30,7 +30,12 @@ from sim.config import register_configs
 from sim.errors import ConfigError
 from sim.launchers import check_launch
 from sim.montecarlo import SCHEMA_VERSION, MonteCarlo, config_hash, run_monte_carlo
-from sim.protocols import Protocol, check_protocol_fits, deadline_warning, protocol_from_dict
+from sim.protocols import (
+    Protocol,
+    check_protocol_fits,
+    deadline_warning,
+    protocol_from_dict,
+)
 from sim.scenario import Scenario, scenario_from_dict
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
@@ -188,14 +193,9 @@ def job_key(overrides: list[str]) -> tuple[str, ...]:
     return tuple(sorted(f"{o.get_key_element()}={o.get_value_element_as_str()}" for o in parsed if not o.is_hydra_override()))
 
 
-def check_command_line(args: list[str]) -> None:
-    """Compose and validate the config of every sweep value before Hydra starts a job
-    (and keep each job's config hash in :data:`CHECKED_HASHES`)."""
-    if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
-        return
-    from hydra import compose, initialize_config_dir
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
+def config_overrides(args: list[str]) -> list[str]:
+    """The config overrides of a command line: no flags (nor their values), no ``hydra.``
+    keys or launcher choices, except ``hydra.searchpath`` (a scenario file's)."""
     overrides, skip = [], False
     for arg in args:
         if skip:
@@ -206,6 +206,14 @@ def check_command_line(args: list[str]) -> None:
             continue
         elif not arg.startswith(("hydra.", "hydra/")) or arg.startswith("hydra.searchpath"):
             overrides.append(arg)
+    return overrides
+
+
+def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
+    """Every job's config overrides: the product of the values of each sweep override."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    overrides = config_overrides(args)
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except Exception as error:  # Hydra's override grammar: report its first line only
@@ -214,8 +222,18 @@ def check_command_line(args: list[str]) -> None:
         [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
         for o in parsed
     ]
+    return list(itertools.product(*choices))
+
+
+def check_command_line(args: list[str]) -> None:
+    """Compose and validate the config of every sweep value before Hydra starts a job
+    (and keep each job's config hash in :data:`CHECKED_HASHES`)."""
+    if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
+        return
+    from hydra import compose, initialize_config_dir
+
     with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
-        for combination in itertools.product(*choices):
+        for combination in sweep_combinations(args):
             try:
                 cfg = compose(config_name="config", overrides=list(combination))
             except Exception as error:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.figures import STATUS_COLOURS
 from sim.errors import ConfigError
 
 DEFAULT_PORT = 5006
@@ -47,14 +48,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_RUNS = 20_000
 MAX_RUNS = 200_000
 PLAY_PERIOD_MS = 900
-STATUS_COLOURS = {
-    "agreement": "#2a9d8f",
-    "ratification_failed": "#8ab17d",
-    "stalemate": "#e9c46a",
-    "limited_escalation": "#f4a261",
-    "war": "#e76f51",
-    "nato_russia_war": "#9b2226",
-}
 RUNG_COLOURS = ["#6a994e", "#a7c957", "#f4a261", "#e76f51", "#9b2226"]
 _COMPOSE_LOCK = threading.Lock()
 
@@ -546,7 +539,13 @@ def _rung_label(name: str) -> str:
 
 
 def _bar_chart(title: str, css_class: str):
-    from bokeh.models import ColumnDataSource, HoverTool, LabelSet, NumeralTickFormatter, Whisker
+    from bokeh.models import (
+        ColumnDataSource,
+        HoverTool,
+        LabelSet,
+        NumeralTickFormatter,
+        Whisker,
+    )
     from bokeh.plotting import figure
 
     empty = {
@@ -643,7 +642,13 @@ def _update_bars(plot, source, ghost, estimates: dict, previous: dict | None, wo
 
 
 def _negotiation_chart(actors):
-    from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem, SingleIntervalTicker
+    from bokeh.models import (
+        ColumnDataSource,
+        HoverTool,
+        Legend,
+        LegendItem,
+        SingleIntervalTicker,
+    )
     from bokeh.plotting import figure
 
     from sim.teaching.figures import actor_colour

@@ -8,57 +8,17 @@ those of ``tests/conftest.py`` and ``tests/cli/conftest.py``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-TIMEOUT = 600
-
-
-@dataclass
-class Completed:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"command: {' '.join(self.args)}\nexit status: {self.returncode}\n"
-            f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
-        )
+from tests.support import Completed, command_for, run_command
 
 
 def run_script(name: str, args: list[str], cwd: Path) -> Completed:
     """Run console script ``name`` (or ``python -m sim`` for ``name == "sim"``)."""
-    if name == "sim":
-        command = [sys.executable, "-m", "sim", *args]
-    else:
-        script = Path(sys.executable).with_name(name)
-        if not script.exists():
-            pytest.fail(
-                f"console script not found next to the interpreter: {script} (pip install -e .)"
-            )
-        command = [str(script), *args]
-    env = dict(os.environ)
-    env.pop("HYDRA_FULL_ERROR", None)
-    env["MPLBACKEND"] = "Agg"
-    done = subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    return Completed(command, done.returncode, done.stdout, done.stderr)
+    return run_command(command_for(name, args), cwd)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,13 @@ import pytest
 
 from analysis._stats import paired_binary
 from analysis.conditions import parse_condition, parse_conditions
-from analysis.optimize import holm, offer_columns, outcome_columns, parse_objective, search_offers
+from analysis.optimize import (
+    holm,
+    offer_columns,
+    outcome_columns,
+    parse_objective,
+    search_offers,
+)
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, run_monte_carlo
 from sim.protocols import Protocol

@@ -18,7 +18,12 @@ import pandas as pd
 import pytest
 
 from analysis import sensitivity
-from analysis.sensitivity import analyse, default_bounds, select_factors, shifted_scenario
+from analysis.sensitivity import (
+    analyse,
+    default_bounds,
+    select_factors,
+    shifted_scenario,
+)
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo
 from sim.protocols import Protocol

@@ -13,70 +13,29 @@ Only fixtures are shared (no ``from conftest import ...``); the names differ fro
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.support import Completed, command_for
+from tests.support import run_command as run_shared
+
 REPO = Path(__file__).resolve().parents[2]
 CONF_DIR = REPO / "conf"
 SCENARIO_DIR = REPO / "scenarios"
-SUBPROCESS_TIMEOUT = 600  # seconds; a hung command fails its test instead of the whole suite
 
 
-@dataclass
-class Result:
-    """What one run of the command returned."""
-
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"command: {' '.join(self.args)}\nexit status: {self.returncode}\n"
-            f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
-        )
-
-
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("HYDRA_FULL_ERROR", None)  # would turn Hydra's own errors into full tracebacks
-    env["MPLBACKEND"] = "Agg"
-    return env
-
-
-def run_command(args: list[str], cwd: Path, entry: str = "module") -> Result:
+def run_command(args: list[str], cwd: Path, entry: str = "module") -> Completed:
     """Run ``python -m sim ARGS`` (``entry="module"``) or ``negsim ARGS`` (``entry="script"``)."""
-    if entry == "module":
-        command = [sys.executable, "-m", "sim", *args]
-    elif entry == "script":
-        script = Path(sys.executable).with_name("negsim")
-        if not script.exists():
-            pytest.fail(f"console script not found next to the interpreter: {script}")
-        command = [str(script), *args]
-    else:
+    if entry not in ("module", "script"):
         raise ValueError(entry)
-    completed = subprocess.run(
-        command,
-        cwd=cwd,
-        env=_environment(),
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    return Result(command, completed.returncode, completed.stdout, completed.stderr)
+    return run_shared(command_for("sim" if entry == "module" else "negsim", args), cwd)
 
 
 @pytest.fixture(scope="session")
 def negsim():
-    """``negsim(args, cwd, entry="module")``: run the command, return a :class:`Result`."""
+    """``negsim(args, cwd, entry="module")``: run the command, return a :class:`tests.support.Completed`."""
     return run_command
 
 

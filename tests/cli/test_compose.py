@@ -12,7 +12,6 @@ from hydra.errors import ConfigCompositionException
 
 import sim.app  # noqa: F401  (importing sim.app registers the structured config "negsim_schema")
 from sim.app import build
-from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo
 from sim.protocols import Protocol
 from sim.scenario import Scenario

@@ -25,48 +25,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-TIMEOUT = 600  # seconds; a hung command fails its test instead of the whole suite
+from tests.support import TIMEOUT, Completed, command_for, environment, run_command  # noqa: F401 (environment: re-exported)
+
 POINTS = ["mc.seed=1,2", "scenario=lieven_2022,us_response_2022"]
 SWEEP = ["-m", *POINTS, "mc.n_runs=2000", "figures=false", "quiet=true"]
 N_POINTS = 4
 ESTIMATES = ("n_runs", "seed", "scenario", "config_hash", "status", "acceptance", "blocker", "highest_rung", "rounds", "top_packages")
 
 
-@dataclass
-class Completed:
-    """What one run of the command returned."""
-
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"command: {' '.join(self.args)}\nexit status: {self.returncode}\n"
-            f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
-        )
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("HYDRA_FULL_ERROR", None)
-    env["MPLBACKEND"] = "Agg"
-    env.update(extra)
-    return env
-
-
 def command(args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "sim", *args]
+    return command_for("sim", args)
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Completed:
     """Run ``python -m sim ARGS`` to its end."""
-    completed = subprocess.run(
-        command(args), cwd=cwd, env=env or environment(), capture_output=True, text=True,
-        timeout=TIMEOUT, stdin=subprocess.DEVNULL, check=False,
-    )  # fmt: skip
-    return Completed(command(args), completed.returncode, completed.stdout, completed.stderr)
+    return run_command(command(args), cwd, env=env)
 
 
 def points(sweep_dir: Path) -> dict[str, list[Path]]:

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from .support import N_POINTS, SWEEP, command, environment, estimates, points, run, table_bytes
+from .support import (
+    N_POINTS,
+    SWEEP,
+    command,
+    environment,
+    estimates,
+    points,
+    run,
+    table_bytes,
+)
 
 SKIP = "skipping (complete: "
 

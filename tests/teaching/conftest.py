@@ -6,47 +6,13 @@ config. Only fixtures are shared; the names differ from those of ``tests/conftes
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support import Completed, environment, run_command, script_path
+
 TIMEOUT = 300  # seconds; a hung command fails its test instead of the whole suite
-
-
-@dataclass
-class Completed:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"command: {' '.join(self.args)}\nexit status: {self.returncode}\n"
-            f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}"
-        )
-
-
-def script_path(name: str) -> Path:
-    """A console script installed next to the interpreter running the tests."""
-    path = Path(sys.executable).with_name(name)
-    if not path.exists():
-        pytest.fail(
-            f"console script not found next to the interpreter: {path} (pip install -e '.[test]')"
-        )
-    return path
-
-
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("HYDRA_FULL_ERROR", None)
-    env["MPLBACKEND"] = "Agg"
-    env["COLUMNS"] = "100"
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -55,17 +21,7 @@ def run_script():
 
     def run(name: str, args: list[str], cwd: Path) -> Completed:
         command = [str(script_path(name)), *args]
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            env=environment(),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        return Completed(command, done.returncode, done.stdout, done.stderr)
+        return run_command(command, cwd, env=environment(COLUMNS="100"), timeout=TIMEOUT)
 
     return run
 
@@ -79,7 +35,7 @@ def console_script():
 @pytest.fixture(scope="session")
 def script_environment() -> dict[str, str]:
     """The environment the console scripts run in."""
-    return environment()
+    return environment(COLUMNS="100")
 
 
 @pytest.fixture(scope="session")
