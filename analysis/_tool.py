@@ -72,6 +72,7 @@ def tool_schema(schema: type):
     that also composes ``negsim``'s own config); afterwards ``negsim``'s schema again."""
     from hydra.core.config_store import ConfigStore
 
+    import sim.app  # noqa: F401  (importing it registers negsim's schema: do that first)
     from sim.config import register_configs
 
     ConfigStore.instance().store(name="negsim_schema", node=schema)

@@ -71,8 +71,9 @@ log = logging.getLogger("negsim")
 
 OUTPUTS = ("agreement", "any_war")
 WAR_STATUSES = ("war", "nato_russia_war")
-METHODS = ("oat", "morris", "sobol", "given_data")
+METHODS = ("oat", "morris", "sobol", "given_data", "delta", "pawn")
 SHIFT_METHODS = ("oat", "morris", "sobol")
+GIVEN_METHODS = ("given_data", "delta", "pawn")  # one Monte Carlo (or outcomes=PATH), no shifts
 QUANTILE = 0.1  # given_data: the tornado compares the bottom and top tenth of a prior's draws
 
 
@@ -274,14 +275,16 @@ def analyse(
     levels: int = 4,
     base_samples: int = 64,
     out_dir: Path | None = None,
+    resamples: int = 100,
+    slices: int = 10,
 ) -> Sensitivity:
     """Run the design of ``method`` (module docstring) and return the per-factor table.
     ``given_data`` writes its one Monte Carlo (``outcomes.parquet``, ``summary.json``) into
     ``out_dir`` (a temporary folder when None)."""
     if method not in METHODS:
         raise ConfigError("method", method, f"use one of {list(METHODS)}")
-    if method == "given_data":
-        return given_data(scenario, protocol, engine, mc, factors, out_dir)
+    if method in GIVEN_METHODS:
+        return given_data(scenario, protocol, engine, mc, factors, out_dir, method, resamples, slices)
     k = len(factors)
     lows = np.array([f.low for f in factors])
     highs = np.array([f.high for f in factors])
@@ -404,14 +407,12 @@ def given_data(
     mc: MonteCarlo,
     factors: list[Factor],
     out_dir: Path | None,
+    method: str = "given_data",
+    resamples: int = 100,
+    slices: int = 10,
 ) -> Sensitivity:
-    """One Monte Carlo; then, for each factor, its runs' own draws against their outcomes.
-
-    ``lo.*``/``hi.*``: the output among the runs whose draw of the prior is in its bottom /
-    top tenth (``q10``, ``q90``: those draws' cut points); ``S1.*``: the first-order index
-    Var(E[Y | X_i]) / Var(Y) of the run's outcome indicator Y, estimated from the given data
-    (:func:`first_order_given_data`).
-    """
+    """One Monte Carlo (``outcomes.parquet`` and ``summary.json`` into ``out_dir``); then
+    :func:`from_outcomes` on its table."""
     import tempfile
 
     import pyarrow.parquet as pq
@@ -423,33 +424,225 @@ def given_data(
         run_monte_carlo(scenario, protocol, engine, settings, folder)
         columns = ["status", *(f"scenario.{f.path}" for f in factors)]
         frame = pq.read_table(folder / "outcomes.parquet", columns=columns).to_pandas()
+    return from_outcomes(frame, factors, scenario, mc.seed, method, resamples, slices)
+
+
+def delta_classes(n: int) -> int:
+    """Classes of a factor for the delta index: SALib's rule, ``min(ceil(n**e), 48)`` with
+    ``e = 2 / (7 + tanh((1500 - n) / 500))`` (12 classes for 20,000 runs)."""
+    exponent = 2 / (7 + np.tanh((1500 - n) / 500))
+    return int(max(2, min(math.ceil(n**exponent), 48, n // 2)))
+
+
+def _rank_classes(x: np.ndarray, b: int) -> np.ndarray:
+    """Column j cut into ``b`` classes of equal size by rank (ties keep their run order)."""
+    n, k = x.shape
+    classes = np.empty((n, k), dtype=np.int64)
+    for j in range(k):
+        ranks = np.empty(n, dtype=np.int64)
+        ranks[np.argsort(x[:, j], kind="stable")] = np.arange(n)
+        classes[:, j] = ranks * b // n
+    return classes
+
+
+def _slice_classes(x: np.ndarray, s: int) -> np.ndarray:
+    """PAWN's slices, as SALib's ``pawn.analyze`` cuts them: ``s`` intervals between the
+    quantiles of each column, ``[q_i, q_i+1)``; a run in none of them (the maximum) is -1."""
+    n, k = x.shape
+    classes = np.full((n, k), -1, dtype=np.int64)
+    for j in range(k):
+        edges = np.quantile(x[:, j], np.linspace(0, 1, s + 1))
+        for i in range(s):
+            classes[(x[:, j] >= edges[i]) & (x[:, j] < edges[i + 1]), j] = i
+    return classes
+
+
+def _class_sums(classes: np.ndarray, b: int, weights: np.ndarray, y: np.ndarray):
+    """Per factor and class: the (weighted) number of runs and the sum of ``y``."""
+    n, k = classes.shape
+    valid = classes >= 0
+    index = (classes + b * np.arange(k))[valid]
+    w = np.broadcast_to(weights[:, None], (n, k))[valid]
+    wy = np.broadcast_to((weights * y)[:, None], (n, k))[valid]
+    counts = np.bincount(index, weights=w, minlength=b * k).reshape(k, b)
+    sums = np.bincount(index, weights=wy, minlength=b * k).reshape(k, b)
+    return counts, sums
+
+
+def binary_indices(
+    deltas: np.ndarray, s1s: np.ndarray, pawns: np.ndarray, y: np.ndarray, weights: np.ndarray
+) -> dict[str, np.ndarray]:
+    """delta, S1 and PAWN of a 0/1 output ``y`` (runs weighted by ``weights``: all ones, or a
+    bootstrap resample's counts) for class partitions ``deltas``, ``s1s``, ``pawns``.
+
+    - delta (Borgonovo 2007): half the expected L1 distance between the density of Y and its
+      density given X_i. For a 0/1 output it is ``sum_c (n_c / n) |p_c - p|`` over X_i's
+      classes ``c`` (P(Y = 1) in the class against overall).
+    - S1: the adjusted correlation ratio of :func:`first_order_given_data`.
+    - PAWN (Pianosi & Wagener 2015): the median over X_i's slices of the Kolmogorov-Smirnov
+      distance between the distribution of Y in the slice and overall, ``|p_s - p|`` for a 0/1
+      output (equal to SALib's ``pawn.analyze``, a test checks it); also its maximum.
+    """
+    n = weights.sum()
+    p = float((weights * y).sum() / n)
+    out: dict[str, np.ndarray] = {}
+    counts, sums = _class_sums(deltas, int(deltas.max()) + 1, weights, y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.where(counts > 0, np.abs(sums / counts - p), 0.0)
+    out["delta"] = (counts * gap).sum(axis=1) / n
+    b = int(s1s.max()) + 1
+    counts, sums = _class_sums(s1s, b, weights, y)
+    total = float((weights * (y - p) ** 2).sum())
+    if total == 0.0:
+        out["S1"] = np.zeros(deltas.shape[1])
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts > 0, sums / counts, p)
+        between = (counts * (means - p) ** 2).sum(axis=1)
+        out["S1"] = (between - (b - 1) * (total - between) / (n - b)) / total
+    counts, sums = _class_sums(pawns, int(pawns.max()) + 1, weights, y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ks = np.where(counts > 0, np.abs(sums / counts - p), np.nan)
+    out["pawn"] = np.nanmedian(ks, axis=1)
+    out["pawn_max"] = np.nanmax(ks, axis=1)
+    return out
+
+
+def from_outcomes(
+    frame: pd.DataFrame,
+    factors: list[Factor],
+    scenario,
+    seed: int,
+    method: str = "given_data",
+    resamples: int = 100,
+    slices: int = 10,
+) -> Sensitivity:
+    """Each factor's runs' own draws (columns ``scenario.<path>`` of ``frame``, an
+    ``outcomes.parquet``) against the runs' outcomes (its ``status``).
+
+    Per factor and output (``agreement``; ``any_war``: ``war`` or ``nato_russia_war``):
+    ``lo.*``/``hi.*``, the output among the runs whose draw is in the prior's bottom / top
+    tenth (``q10``, ``q90``: the cut points); ``S1.*`` (:func:`first_order_given_data`);
+    ``delta.*`` and ``pawn.*`` (:func:`binary_indices`), with ``delta_null.*``, the delta
+    expected of a prior that does not matter (``sum_c (n_c/n) sqrt(2 p (1 - p) / (pi n_c))``,
+    the mean |p_c - p| of pure sampling noise). ``*_lo``/``*_hi``: 95% percentile intervals
+    from ``resamples`` bootstrap resamples of the runs (seeded with ``seed``; each run keeps
+    its class). The table is sorted by the method's index of P(agreement) (``delta``,
+    ``pawn``) or by the swing of P(agreement) (``given_data``).
+    """
     status = frame["status"].astype(str).to_numpy()
     outputs = {"agreement": status == "agreement", "any_war": np.isin(status, WAR_STATUSES)}
-    x = frame[columns[1:]].to_numpy(dtype=float)
+    x = frame[[f"scenario.{f.path}" for f in factors]].to_numpy(dtype=float)
+    n, k = x.shape
     base = {out: float(y.mean()) for out, y in outputs.items()}
     table = pd.DataFrame({"factor": [f.path for f in factors], "dist": [f.dist for f in factors]})
     q_lo = np.quantile(x, QUANTILE, axis=0)
     q_hi = np.quantile(x, 1 - QUANTILE, axis=0)
     table["q10"], table["q90"] = q_lo, q_hi
+    m = delta_classes(n)
+    bins = min(int(np.clip(np.sqrt(n) / 2, 10, 100)), n // 2)
+    partitions = (_rank_classes(x, m), _rank_classes(x, bins), _slice_classes(x, slices))
+    rng = np.random.default_rng(seed)
+    boot_weights = [np.bincount(rng.integers(0, n, n), minlength=n).astype(float) for _ in range(resamples)]
+    ones = np.ones(n)
+    sizes = np.bincount(partitions[0][:, 0], minlength=m).astype(float)
     for out, y in outputs.items():
+        yf = y.astype(float)
         table[f"base.{out}"] = base[out]
-        table[f"lo.{out}"] = [float(y[x[:, j] <= q_lo[j]].mean()) for j in range(len(factors))]
-        table[f"hi.{out}"] = [float(y[x[:, j] >= q_hi[j]].mean()) for j in range(len(factors))]
+        table[f"lo.{out}"] = [float(y[x[:, j] <= q_lo[j]].mean()) for j in range(k)]
+        table[f"hi.{out}"] = [float(y[x[:, j] >= q_hi[j]].mean()) for j in range(k)]
         table[f"swing.{out}"] = table[f"hi.{out}"] - table[f"lo.{out}"]
-        table[f"S1.{out}"] = first_order_given_data(x, y.astype(float))
-    k = len(factors)
-    order = np.lexsort((np.arange(k), -np.abs(table["swing.agreement"].to_numpy())))
+        point = binary_indices(*partitions, yf, ones)
+        boots = [binary_indices(*partitions, yf, w) for w in boot_weights]
+        p = base[out]
+        null = float((sizes / n * np.sqrt(2 * p * (1 - p) / (np.pi * sizes))).sum())
+        for key in ("delta", "S1", "pawn"):
+            table[f"{key}.{out}"] = point[key]
+            if boots:
+                stack = np.array([b[key] for b in boots])
+                table[f"{key}_lo.{out}"] = np.nanquantile(stack, 0.025, axis=0)
+                table[f"{key}_hi.{out}"] = np.nanquantile(stack, 0.975, axis=0)
+            else:
+                table[f"{key}_lo.{out}"] = table[f"{key}_hi.{out}"] = np.nan
+        table[f"delta_null.{out}"] = null
+        table[f"pawn_max.{out}"] = point["pawn_max"]
+    if method in ("delta", "pawn"):
+        key = table[f"{method}.agreement"].to_numpy()
+    else:
+        key = np.abs(table["swing.agreement"].to_numpy())
+    order = np.lexsort((np.arange(k), -key))
     return Sensitivity(
         scenario=scenario,
-        method="given_data",
-        n_runs=mc.n_runs,
-        seed=mc.seed,
+        method=method,
+        n_runs=n,
+        seed=seed,
         factors=factors,
         table=table.iloc[order].reset_index(drop=True),
         points=pd.DataFrame(),
         base=base,
-        settings={"quantile": QUANTILE, "monte_carlos": 1},
+        settings={
+            "quantile": QUANTILE,
+            "monte_carlos": 1,
+            "delta_classes": m,
+            "s1_classes": bins,
+            "pawn_slices": slices,
+            "resamples": resamples,
+        },
     )
+
+
+def read_outcomes(path: str | Path, specs=()) -> tuple[pd.DataFrame, list[Factor], object, int]:
+    """An existing run's ``outcomes.parquet`` (``path`` is the run directory or the file):
+    its status and every sampled prior that varies (``scenario.<path>`` columns; constant ones,
+    the fixed priors, are skipped), optionally only those matching ``specs`` (paths or globs).
+    Returns the table, the factors, the run's scenario (from its ``summary.json``; an object
+    with only a ``name`` when that is missing) and its seed (0 when unknown)."""
+    import json
+    import types
+
+    import pyarrow.parquet as pq
+
+    path = Path(path).expanduser()
+    file = path / "outcomes.parquet" if path.is_dir() else path
+    if not file.is_file() or file.name != "outcomes.parquet":
+        raise ConfigError("outcomes", str(path), "no outcomes.parquet there (a negsim run directory, or the file)")
+    try:
+        schema = pq.read_schema(file)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise ConfigError("outcomes", str(file), f"not a readable parquet file ({type(error).__name__})") from None
+    columns = [c for c in schema.names if c.startswith("scenario.")]
+    if "status" not in schema.names or not columns:
+        raise ConfigError("outcomes", str(file), "no status or scenario.<prior> columns (written by negsim with mc.save_outcomes=true)")
+    scenario, seed = None, 0
+    summary = file.parent / "summary.json"
+    if summary.is_file():
+        meta = json.loads(summary.read_text(encoding="utf-8"))
+        seed = int(meta.get("seed", 0))
+        try:
+            scenario = scenario_from_dict(meta["config"]["scenario"])
+        except (KeyError, TypeError, ValueError, ConfigError):
+            scenario = types.SimpleNamespace(name=str(meta.get("scenario", file.parent.name)))
+    if scenario is None:
+        scenario = types.SimpleNamespace(name=file.parent.name)
+    priors = scenario.priors() if hasattr(scenario, "priors") else {}
+    names = [c.removeprefix("scenario.") for c in columns]
+    if specs:
+        chosen: list[str] = []
+        for spec in specs:
+            pattern = str(spec).removeprefix("scenario.")
+            matches = [p for p in names if fnmatch.fnmatchcase(p, pattern)]
+            if not matches:
+                raise ConfigError("factors", str(spec), f"matches no scenario.<prior> column of {file}")
+            chosen += [p for p in matches if p not in chosen]
+        names = chosen
+    frame = pq.read_table(file, columns=["status", *(f"scenario.{p}" for p in names)]).to_pandas()
+    varying = [p for p in names if frame[f"scenario.{p}"].nunique(dropna=False) > 1]
+    if not varying:
+        raise ConfigError("outcomes", str(file), "no sampled prior varies between its runs (all fixed)")
+    factors = [
+        Factor(p, priors[p].dist if p in priors else "", math.nan, math.nan) for p in varying
+    ]
+    return frame, factors, scenario, seed
 
 
 # --- outputs -------------------------------------------------------------------------------
@@ -475,7 +668,7 @@ def plot_tornado(result: Sensitivity, top: int = 20):
         y = np.arange(len(rows))[::-1]
         base = result.base[out]
         lo, hi = rows[f"lo.{out}"].to_numpy(), rows[f"hi.{out}"].to_numpy()
-        given = result.method == "given_data"
+        given = result.method in GIVEN_METHODS
         low_label = (
             "runs with the prior's draw in its bottom tenth" if given else "factor at its low bound"
         )
@@ -485,7 +678,7 @@ def plot_tornado(result: Sensitivity, top: int = 20):
         ax.barh(y, lo - base, left=base, color="#8ab17d", label=low_label)
         ax.barh(y, hi - base, left=base, color="#e76f51", alpha=0.8, label=high_label)
         ax.axvline(base, color="black", linewidth=1)
-        if result.method == "given_data":
+        if given:
             bounds = zip(rows["q10"], rows["q90"])
             labels = [
                 f"{f}  [<= {a:.3g} | >= {b:.3g}]" for f, (a, b) in zip(rows["factor"], bounds)
@@ -497,7 +690,7 @@ def plot_tornado(result: Sensitivity, top: int = 20):
         ax.set_xlabel(f"{LABELS[out]} (base {base:.1%})")
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.legend(fontsize=7, loc="best")
-    if result.method == "given_data":
+    if result.method in GIVEN_METHODS:
         title = (
             f"{result.scenario.name}: outcome by each prior's own draws (cut points in brackets), "
             f"one Monte Carlo of {result.n_runs:,} runs"
@@ -522,7 +715,12 @@ def plot_indices(result: Sensitivity, top: int = 20):
     n = min(top, len(table))
     fig, axes = plt.subplots(1, 2, figsize=(13, max(3.0, 0.32 * n + 1.8)), layout="constrained")
     for ax, out in zip(axes, OUTPUTS):
-        key = {"morris": f"mu_star.{out}", "sobol": f"ST.{out}"}.get(result.method, f"S1.{out}")
+        key = {
+            "morris": f"mu_star.{out}",
+            "sobol": f"ST.{out}",
+            "delta": f"delta.{out}",
+            "pawn": f"pawn.{out}",
+        }.get(result.method, f"S1.{out}")
         rows = table.reindex(table[key].sort_values(ascending=False, kind="stable").index).head(n)
         y = np.arange(len(rows))[::-1]
         if result.method == "morris":
@@ -536,9 +734,34 @@ def plot_indices(result: Sensitivity, top: int = 20):
             )
             ax.scatter(rows[f"sigma.{out}"], y, color="#e76f51", zorder=3, s=12, label="sigma")
             ax.set_xlabel(f"Morris mu* of {LABELS[out]} (per unit of factor range)")
-        elif result.method == "given_data":
-            ax.barh(y, rows[key], color="#8ab17d", label="S1 (adjusted correlation ratio)")
-            ax.set_xlabel(f"first-order index of {LABELS[out]} over the priors' own draws")
+        elif result.method in GIVEN_METHODS:
+            name = {"delta": "delta", "pawn": "PAWN (median KS)"}.get(result.method, "S1")
+            index = key.split(".")[0]
+            value = rows[key].to_numpy()
+            err = np.vstack(
+                [value - rows[f"{index}_lo.{out}"].to_numpy(), rows[f"{index}_hi.{out}"].to_numpy() - value]
+            )
+            ax.barh(
+                y,
+                value,
+                xerr=np.clip(np.nan_to_num(err), 0, None),
+                color={"delta": "#577590", "pawn": "#f4a261"}.get(result.method, "#8ab17d"),
+                capsize=2,
+                label=f"{name}, 95% bootstrap interval",
+            )
+            if result.method == "delta":
+                ax.axvline(
+                    rows[f"delta_null.{out}"].iat[0] if len(rows) else 0,
+                    color="black",
+                    linestyle=":",
+                    linewidth=1,
+                    label="expected of a prior that does not matter",
+                )
+            what = {
+                "delta": "delta",
+                "pawn": "PAWN index (median KS distance)",
+            }.get(result.method, "first-order index S1")
+            ax.set_xlabel(f"{what} of {LABELS[out]}")
         else:
             ax.barh(
                 y + 0.2,
@@ -562,9 +785,11 @@ def plot_indices(result: Sensitivity, top: int = 20):
         ax.set_yticks(y, rows["factor"], fontsize=7)
         ax.legend(fontsize=7, loc="best")
     monte_carlos = max(len(result.points), 1)
-    fig.suptitle(
-        f"{result.scenario.name}: {result.method} sensitivity ({monte_carlos:,} Monte Carlos of {result.n_runs:,} runs)"
-    )
+    if result.method in GIVEN_METHODS:
+        design = f"one Monte Carlo of {result.n_runs:,} runs, each prior's own draws"
+    else:
+        design = f"{monte_carlos:,} Monte Carlos of {result.n_runs:,} runs"
+    fig.suptitle(f"{result.scenario.name}: {result.method} sensitivity ({design})")
     return fig
 
 
@@ -608,7 +833,7 @@ def write_outputs(
         paths.append(
             save_figure(plot_tornado(result), out_dir / "figures" / "sensitivity_tornado.png")
         )
-        if result.method in ("morris", "sobol", "given_data"):
+        if result.method != "oat":
             paths.append(
                 save_figure(
                     plot_indices(result), out_dir / "figures" / f"sensitivity_{result.method}.png"
@@ -618,7 +843,7 @@ def write_outputs(
 
 
 def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 15) -> str:
-    given = result.method == "given_data"
+    given = result.method in GIVEN_METHODS
     design = (
         f"one Monte Carlo of {result.n_runs:,} runs, each prior's own draws"
         if given
@@ -628,6 +853,8 @@ def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 1
         "morris": "   mu* agr / war",
         "sobol": "   ST agr / war",
         "given_data": "   S1 agr / war",
+        "delta": "   delta agr / war",
+        "pawn": "   PAWN agr / war",
     }
     header = "factor".ljust(48) + ("bottom | top tenth" if given else "shift range").ljust(22)
     lines = [
@@ -642,7 +869,9 @@ def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 1
         "",
         header + "P(agreement) low..high   P(any war) low..high" + extra.get(result.method, ""),
     ]
-    index = {"morris": "mu_star", "sobol": "ST", "given_data": "S1"}.get(result.method)
+    index = {"morris": "mu_star", "sobol": "ST", "given_data": "S1", "delta": "delta", "pawn": "pawn"}.get(
+        result.method
+    )
     for _, row in result.table.head(top).iterrows():
         if given:
             bounds = f"[<= {row['q10']:.3g} | >= {row['q90']:.3g}]"
@@ -675,19 +904,35 @@ class SensitivityConf(NegsimConf):
     trajectories: int = 10
     levels: int = 4
     base_samples: int = 64
+    outcomes: str | None = None  # given_data/delta/pawn: an existing run's outcomes.parquet
+    resamples: int = 100  # given_data/delta/pawn: bootstrap resamples for the intervals
+    slices: int = 10  # pawn: slices of each factor
     top: int = 15
 
 
 def _parse(cfg, scenario: Scenario) -> list[Factor]:
     if cfg.method not in METHODS:
         raise ConfigError("method", cfg.method, f"use one of {list(METHODS)}")
-    for key, minimum in (("trajectories", 2), ("levels", 2), ("base_samples", 2), ("top", 1)):
+    for key, minimum in (
+        ("trajectories", 2),
+        ("levels", 2),
+        ("base_samples", 2),
+        ("top", 1),
+        ("resamples", 0),
+        ("slices", 2),
+    ):
         if int(cfg[key]) < minimum:
             raise ConfigError(key, cfg[key], f"must be >= {minimum}")
     if not float(cfg.shift) > 0:
         raise ConfigError("shift", cfg.shift, "must be > 0")
     if not float(cfg.fixed_scale) > 0:
         raise ConfigError("fixed_scale", cfg.fixed_scale, "must be > 0")
+    if cfg.outcomes is not None:
+        if cfg.method not in GIVEN_METHODS:
+            raise ConfigError(
+                "method", cfg.method, f"outcomes=PATH works with {list(GIVEN_METHODS)} (no shifts)"
+            )
+        return read_outcomes(cfg.outcomes, list(cfg.factors))[1]
     factors = select_factors(
         scenario,
         list(cfg.factors),
@@ -719,6 +964,17 @@ def _task(cfg, out_dir: Path) -> Sensitivity:
 
     scenario, protocol, engine, mc, container = build(cfg)
     factors = _parse(cfg, scenario)
+    if cfg.outcomes is not None:
+        frame, factors, run_scenario, seed = read_outcomes(cfg.outcomes, list(cfg.factors))
+        result = from_outcomes(
+            frame, factors, run_scenario, seed, str(cfg.method), int(cfg.resamples), int(cfg.slices)
+        )
+        result.settings["outcomes"] = str(Path(cfg.outcomes).expanduser().resolve())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_outputs(result, out_dir, bool(cfg.figures), container)
+        if not cfg.quiet:
+            print(format_result(result, out_dir, int(cfg.top)))
+        return result
     result = analyse(
         scenario,
         container["scenario"],
@@ -731,6 +987,8 @@ def _task(cfg, out_dir: Path) -> Sensitivity:
         int(cfg.levels),
         int(cfg.base_samples),
         out_dir=out_dir,
+        resamples=int(cfg.resamples),
+        slices=int(cfg.slices),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_outputs(result, out_dir, bool(cfg.figures), container)

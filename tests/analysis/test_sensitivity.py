@@ -249,3 +249,89 @@ def test_given_data_by_hand(case, tmp_path):
     assert "points.parquet" not in names
     with pytest.raises(ConfigError, match="fixed prior"):
         select_factors(scenario, ["actors.us.reservation"], 1.0, 0.1, shifts=False)
+
+
+def test_binary_pawn_equals_salib(case, tmp_path):
+    """For a 0/1 output the KS distance of a slice is |p_slice - p|: the vectorised PAWN
+    (used for the bootstrap) equals SALib's pawn.analyze."""
+    from SALib.analyze import pawn
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (600, 2))
+    y = (x[:, 0] + 0.5 * rng.normal(size=600) < 0).astype(float)
+    part = sensitivity
+    ours = part.binary_indices(
+        part._rank_classes(x, 6), part._rank_classes(x, 12), part._slice_classes(x, 10), y, np.ones(600)
+    )
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[-1, 1], [-1, 1]]}
+    theirs = pawn.analyze(problem, x, y, S=10, seed=0)
+    assert ours["pawn"] == pytest.approx(np.asarray(theirs["median"]), abs=1e-12)
+    assert ours["pawn_max"] == pytest.approx(np.asarray(theirs["maximum"]), abs=1e-12)
+    assert ours["delta"][0] > 0.2 and ours["delta"][1] < 0.1
+
+
+@pytest.mark.parametrize("method", ["delta", "pawn"])
+def test_outcomes_of_an_existing_run(method, tmp_path, script, scenario_dict, uniform_prior, write_small):
+    """negsim on a scenario where only Russia's reservation varies; then the given-data
+    indices from its outcomes.parquet: the fixed priors are skipped and Russia's comes first."""
+    scenario_dict["actors"]["russia"]["reservation"] = uniform_prior(-0.125, 0.125)
+    path = write_small(scenario_dict)
+    run = tmp_path / "run"
+    done = script(
+        "negsim",
+        [f"scenario_file={path}", "protocol=ultimatum", "mc.n_runs=400", "figures=false", "quiet=true", f"hydra.run.dir={run}"],
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.describe()
+    out = tmp_path / "sens"
+    done = script(
+        "negsim-sensitivity",
+        [f"method={method}", f"outcomes={run}", "resamples=20", f"hydra.run.dir={out}"],
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.describe()
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert table["factor"].tolist() == [RUSSIA]  # every other prior is fixed: skipped
+    row = table.iloc[0]
+    assert row[f"{method}_lo.agreement"] <= row[f"{method}.agreement"] <= row[f"{method}_hi.agreement"]
+    assert row[f"{method}.agreement"] > 0.3  # P(agreement) is 1 below 0, 0 above
+    assert (out / "figures" / f"sensitivity_{method}.png").is_file()
+    assert "small" in done.stdout
+
+
+def test_outcomes_ranks_the_prior_that_matters_first(case):
+    scenario, _ = case  # Russia's reservation decides; the allies' does not matter
+    import tempfile
+    from pathlib import Path
+
+    from sim.montecarlo import run_monte_carlo
+
+    with tempfile.TemporaryDirectory() as folder:
+        run_monte_carlo(scenario, ULTIMATUM, "batch", MonteCarlo(n_runs=2000, seed=0), Path(folder))
+        frame, factors, found, seed = sensitivity.read_outcomes(folder)
+        assert {f.path for f in factors} == {RUSSIA, ALLIES} and found.name == scenario.name
+        for method in ("delta", "pawn"):
+            result = sensitivity.from_outcomes(frame, factors, found, seed, method, resamples=30)
+            table = result.table.set_index("factor")
+            assert result.table["factor"].tolist() == [RUSSIA, ALLIES]
+            assert table.loc[ALLIES, f"{method}_lo.agreement"] < 0.1 < table.loc[RUSSIA, f"{method}_lo.agreement"]
+        assert table.loc[ALLIES, "delta.agreement"] < 2 * table.loc[ALLIES, "delta_null.agreement"]
+
+
+def test_outcomes_bad_input(tmp_path):
+    from analysis._tool import check_tool_command_line, tool_schema
+    from analysis.sensitivity import SensitivityConf, _validate
+
+    with tool_schema(SensitivityConf):
+        with pytest.raises(ConfigError, match="no outcomes.parquet") as error:
+            check_tool_command_line(["method=delta", f"outcomes={tmp_path}"], _validate)
+        assert error.value.field == "outcomes"
+        with pytest.raises(ConfigError) as error:
+            check_tool_command_line(["method=morris", f"outcomes={tmp_path}"], _validate)
+        assert error.value.field == "method"
+
+
+def test_outcomes_missing_exits_2(tmp_path, script):
+    done = script("negsim-sensitivity", ["method=delta", f"outcomes={tmp_path / 'nope'}"], cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.describe()
+    assert "outcomes" in done.stderr and not (tmp_path / "outputs").exists()
