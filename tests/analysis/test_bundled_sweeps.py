@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import pyarrow.parquet as pq
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -66,3 +67,13 @@ def test_a_bundled_sweep_runs(tmp_path, script):
     done = script("negsim-report", [str(out), "--quiet"], cwd=tmp_path)
     assert done.returncode == 0, done.describe()
     assert (out / "figures" / "sweep_heatmap_agreement.png").is_file()
+    table = pq.read_table(out / "sweep.parquet").to_pylist()
+    assert len(table) == 4  # the 2 x 2 sweep is exactly four rows, one per point
+    membership, donbas = "scenario.opening_offer.nato_membership", "scenario.opening_offer.donbas"
+    assert sorted((row[membership], row[donbas]) for row in table) == [
+        ("open_door", "minsk_ii_autonomy"),
+        ("open_door", "status_quo"),
+        ("permanent_ban", "minsk_ii_autonomy"),
+        ("permanent_ban", "status_quo"),
+    ]
+    assert all(row["n_runs"] == 50 and 0.0 <= row["p.agreement"] <= 1.0 for row in table)
