@@ -11,7 +11,6 @@ SINGLE_TEXT = "single_text"
 ULTIMATUM = "ultimatum"
 ALTERNATING = "alternating"
 PROTOCOLS = (SINGLE_TEXT, ULTIMATUM, ALTERNATING)
-PROTOCOL_CODES = {name: code for code, name in enumerate(PROTOCOLS)}
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,6 @@ class Protocol:
             raise ConfigError("protocol.max_rounds", rounds, "must be a whole number >= 1")
         if self.name == ULTIMATUM and rounds != 1:
             raise ConfigError("protocol.max_rounds", rounds, "the ultimatum protocol has exactly one round")
-
-    @property
-    def code(self) -> int:
-        return PROTOCOL_CODES[self.name]
 
     @property
     def forces_deadline_one(self) -> bool:
