@@ -1,0 +1,74 @@
+"""Digests of every bundled scenario's outcome table under every protocol (the "outcomes are
+unchanged" guard of a refactor).
+
+``python -m tests.engines.golden`` rewrites ``tests/data/outcome_digests.json``. Do that only
+for a deliberate change of the model, and say in the commit which outcomes changed and why.
+A digest covers every column of ``outcomes.parquet`` (name, type and values, in order); the
+file's metadata (version, config text) is left out so that a new config key alone does not
+count as a change of outcomes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+REPO = Path(__file__).resolve().parents[2]
+DIGESTS = REPO / "tests" / "data" / "outcome_digests.json"
+N_RUNS = 3_000
+SEED = 0
+PROTOCOLS = {
+    "single_text": {"name": "single_text", "max_rounds": 12},
+    "ultimatum": {"name": "ultimatum", "max_rounds": 1},
+    "alternating": {"name": "alternating", "max_rounds": 12},
+    "single_text_continue": {"name": "single_text", "max_rounds": 12, "continue_after_invasion": True},
+}
+
+
+def table_digest(path: Path) -> str:
+    """SHA-256 over each column's name, Arrow type and values (categoricals as their labels)."""
+    table = pq.read_table(path)
+    digest = hashlib.sha256()
+    for name in table.column_names:
+        column = table.column(name).combine_chunks()
+        digest.update(name.encode() + b"\0" + str(column.type).encode() + b"\0")
+        if hasattr(column, "dictionary"):
+            labels = column.dictionary.to_pylist()
+            indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
+            valid = column.is_valid().to_numpy(zero_copy_only=False)
+            text = "\n".join(labels[i] if ok else "<null>" for i, ok in zip(indices, valid))
+            digest.update(text.encode())
+        else:
+            digest.update(np.ascontiguousarray(column.to_numpy(zero_copy_only=False)).tobytes())
+    return digest.hexdigest()
+
+
+def cases() -> list[tuple[str, str]]:
+    names = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))
+    return [(scenario, protocol) for scenario in names for protocol in PROTOCOLS]
+
+
+def compute(scenario: str, protocol: str, engine: str = "batch", n_runs: int = N_RUNS) -> str:
+    """The digest of ``negsim scenario=S protocol=P mc.n_runs=N mc.seed=0`` (no figures)."""
+    from sim.api import run  # noqa: PLC0415 (the public entry point, imported late)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run(scenario, protocol=PROTOCOLS[protocol], engine=engine, n_runs=n_runs, seed=SEED, out_dir=Path(tmp))
+        return table_digest(Path(tmp) / "outcomes.parquet")
+
+
+def main() -> None:
+    digests = {f"{scenario}/{protocol}": compute(scenario, protocol) for scenario, protocol in cases()}
+    DIGESTS.parent.mkdir(parents=True, exist_ok=True)
+    DIGESTS.write_text(json.dumps({"n_runs": N_RUNS, "seed": SEED, "digests": digests}, indent=2) + "\n")
+    print(f"wrote {len(digests)} digests to {DIGESTS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
