@@ -15,6 +15,7 @@ import numpy as np
 from scipy import special, stats
 
 from sim.errors import ConfigError
+from sim.parameters import Range
 
 PARAMETERS = {
     "fixed": ("value",),
@@ -94,11 +95,10 @@ def _truncated_standard_normal_ppf(u: np.ndarray, a: float, b: float) -> np.ndar
         return np.where(below <= 0.5, special.ndtri(below), -special.ndtri(above))
 
 
-def parse_prior(node: object, path: str, allowed: tuple) -> Prior:
+def parse_prior(node: object, path: str, allowed: Range) -> Prior:
     """Build a :class:`Prior` from plain data, checking its parameters and its support.
 
-    ``allowed`` is ``(low, high)``, the closed interval the field's values must lie in, or
-    ``(low, high, True)`` for one open at ``low`` (DESIGN.md: a normal
+    ``allowed`` is the parameter's range (:mod:`sim.parameters`; DESIGN.md: a normal
     prior on a bounded field, or a probability outside [0, 1], is an error).
     """
     if not isinstance(node, dict):
@@ -128,14 +128,12 @@ def parse_prior(node: object, path: str, allowed: tuple) -> Prior:
     _check_parameters(dist, params, path)
     prior = Prior(dist, params, str(node["rationale"]), str(node["source"]))
     low, high = prior.support()
-    open_low = len(allowed) > 2 and allowed[2]
-    if low < allowed[0] or (open_low and low <= allowed[0]) or high > allowed[1]:
-        bracket = "(" if open_low else "["
+    allowed = allowed if isinstance(allowed, Range) else Range(*allowed)
+    if not allowed.contains(low, high):
         raise ConfigError(
             path,
             dict(params),
-            f"support [{low:g}, {high:g}] of this {dist} prior leaves the allowed range "
-            f"{bracket}{allowed[0]:g}, {allowed[1]:g}]",
+            f"support [{low:g}, {high:g}] of this {dist} prior leaves the allowed range {allowed}",
         )
     return prior
 

@@ -1,31 +1,32 @@
-"""Negotiation protocols (DESIGN.md, "Protocols"): which rules a run follows."""
+"""Negotiation protocols as configured (DESIGN.md, "Protocols"): which rules a run follows.
+
+Each protocol is a module of :mod:`sim.core.protocols` (its compiled step 4 and a few facts
+about it); :class:`Protocol` is the validated ``protocol`` node of a config, and
+:class:`ProtocolName` the enum of the protocols that exist.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
+from sim.core.protocols import modules
 from sim.errors import ConfigError
 
-SINGLE_TEXT = "single_text"
-ULTIMATUM = "ultimatum"
-ALTERNATING = "alternating"
-PROTOCOLS = (SINGLE_TEXT, ULTIMATUM, ALTERNATING)
+ProtocolName = StrEnum("ProtocolName", {name.upper(): name for name in modules()})
+ProtocolName.__doc__ = "The protocols of :mod:`sim.core.protocols`, by name."
+SINGLE_TEXT = ProtocolName("single_text")
+ULTIMATUM = ProtocolName("ultimatum")
+ALTERNATING = ProtocolName("alternating")
+PROTOCOLS = tuple(ProtocolName)
 
 
 @dataclass(frozen=True)
 class Protocol:
-    """``single_text``: a mediator amends one text round by round (Fisher's single negotiating
-    text). ``ultimatum``: one round in which every aspiration is the reservation ("the ball is
-    in their court"); a refusal is followed by round 1's escalation and deadline draws.
-    ``alternating``: the escalating actor (Russia) and the West, speaking with the utility of
-    ``west_speaker``, take turns to propose (Rubinstein-style alternating offers, with
-    DESIGN.md's acceptance and escalation rules).
-
-    Decision (DESIGN.md leaves it open): under ``alternating``, Russia's offer must be
-    accepted by every Western actor whose yes it needs, not by Russia itself; the West's offer
-    must be accepted by everyone whose yes it needs, the US included, as DESIGN.md words it.
-    """
+    """A protocol (``name``), the number of rounds, whether the talks go on after a
+    full-scale invasion ("on a new basis", Lieven), and the actor who speaks for the West
+    where the protocol uses one (``alternating``)."""
 
     name: str = SINGLE_TEXT
     max_rounds: int = 12
@@ -34,17 +35,32 @@ class Protocol:
 
     def __post_init__(self) -> None:
         if self.name not in PROTOCOLS:
-            raise ConfigError("protocol.name", self.name, f"unknown protocol; use one of {list(PROTOCOLS)}")
+            raise ConfigError("protocol.name", self.name, f"unknown protocol; use one of {[str(p) for p in PROTOCOLS]}")
+        object.__setattr__(self, "name", ProtocolName(self.name))
         rounds = self.max_rounds
         if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
             raise ConfigError("protocol.max_rounds", rounds, "must be a whole number >= 1")
-        if self.name == ULTIMATUM and rounds != 1:
-            raise ConfigError("protocol.max_rounds", rounds, "the ultimatum protocol has exactly one round")
+        if self.module.ONE_ROUND and rounds != 1:
+            raise ConfigError("protocol.max_rounds", rounds, f"the {self.name} protocol has exactly one round")
+
+    @property
+    def module(self):
+        """The protocol's module in :mod:`sim.core.protocols`."""
+        return modules()[self.name]
+
+    @property
+    def amend(self):
+        """The protocol's compiled step 4."""
+        return self.module.amend
 
     @property
     def forces_deadline_one(self) -> bool:
-        """Under the ultimatum every actor's deadline is round 1, so aspiration = reservation."""
-        return self.name == ULTIMATUM
+        """A one-round protocol sets every actor's deadline to round 1: aspiration = reservation."""
+        return self.module.ONE_ROUND
+
+    def speaker_index(self, scenario) -> int:
+        """The West's speaker's actor index, or -1 if the protocol has no speaker."""
+        return scenario.actor_names.index(self.west_speaker) if self.module.SPEAKER else -1
 
 
 def protocol_from_dict(node: dict) -> Protocol:
@@ -60,7 +76,7 @@ def protocol_from_dict(node: dict) -> Protocol:
 def check_protocol_fits(scenario, protocol: Protocol) -> None:
     """The protocol's named actors exist in the scenario, and the West's speaker is not the
     escalating actor."""
-    if protocol.name != ALTERNATING:
+    if not protocol.module.SPEAKER:
         return
     if protocol.west_speaker not in scenario.actor_names:
         raise ConfigError(
@@ -76,8 +92,7 @@ def deadline_warning(scenario, protocol: Protocol) -> str | None:
     if protocol.forces_deadline_one:
         return None
     actor = scenario.escalation.actor
-    prior = scenario.actors[scenario.escalating_actor].deadline
-    latest = math.ceil(prior.support()[1])
+    latest = math.ceil(scenario.prior(f"actors.{actor}.deadline").support()[1])
     if latest <= protocol.max_rounds:
         return None
     return (

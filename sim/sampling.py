@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
+from sim.core import bundles
 from sim.core.enums import RUNG_NAMES
+from sim.parameters import ActorDraws, EscalationDraws, Parameter, owned_by
 from sim.protocols import Protocol
 from sim.scenario import Scenario
 
@@ -50,104 +53,107 @@ def open_uniforms(u: np.ndarray) -> np.ndarray:
     return np.minimum(u + 2.0**-54, LARGEST_UNIFORM)
 
 
+EVENT_STREAMS = ("round.{t}", "deadline", "spill")
+"""The random events' streams (the climb draw of round ``t``, the deadline and spill-over
+draws); the parameters' streams are their paths (:mod:`sim.parameters`)."""
+
+
 @dataclass
 class Draws:
-    """All of a chunk's random inputs, arrays with the run as first axis.
-
-    ``values`` is (runs, actors, items, max levels) with 0 at level 0 and in padding;
-    ``shifts`` is (runs, rungs, actors); ``u_round`` is (runs, max_rounds).
-    """
+    """All of a chunk's random inputs: ``bundle`` is what the compiled code reads (the
+    parameter arrays of :mod:`sim.parameters` and the event uniforms, run first);
+    ``parameters`` the same draws by path, for the outcome table."""
 
     start: int
-    values: np.ndarray
-    weights: np.ndarray
-    reservation: np.ndarray
-    surplus: np.ndarray
-    deadline: np.ndarray
-    exponent: np.ndarray
-    bias: np.ndarray
-    shifts: np.ndarray
-    beta0: np.ndarray
-    beta_gap: np.ndarray
-    beta_time: np.ndarray
-    p_deadline: np.ndarray
-    p_spillover: np.ndarray
-    u_round: np.ndarray
-    u_deadline: np.ndarray
-    u_spill: np.ndarray
+    bundle: bundles.Draws
     parameters: dict[str, np.ndarray]
 
     @property
     def n(self) -> int:
-        return self.u_deadline.shape[0]
+        return self.bundle.events.u_deadline.shape[0]
+
+    @property
+    def actors(self) -> ActorDraws:
+        return self.bundle.actors
+
+    @property
+    def escalation(self) -> EscalationDraws:
+        return self.bundle.escalation
+
+    @property
+    def events(self) -> bundles.Events:
+        return self.bundle.events
 
     def run(self, k: int) -> "Draws":
         """The draws of the chunk's ``k``-th run, as a one-run chunk (for the Mesa engine)."""
-        fields = {
-            name: getattr(self, name)[k : k + 1]
-            for name in self.__dataclass_fields__
-            if name not in ("start", "parameters")
-        }
-        return Draws(start=self.start + k, parameters={}, **fields)
+        bundle = bundles.Draws(*(type(part)(*(a[k : k + 1] for a in part)) for part in self.bundle))
+        return Draws(self.start + k, bundle, {})
 
 
 def draw(scenario: Scenario, protocol: Protocol, seed: int, start: int, stop: int) -> Draws:
-    """Sample every prior and every per-round uniform for runs ``start .. stop-1``."""
+    """Sample every prior and every event uniform for runs ``start .. stop-1``."""
     n = stop - start
-    priors = scenario.priors()
     parameters = {
         path: prior.ppf(open_uniforms(stream_uniforms(seed, path, start, stop)))
         if not prior.is_fixed
         else prior.ppf(np.empty(n))
-        for path, prior in priors.items()
+        for path, prior in scenario.priors().items()
     }
     if protocol.forces_deadline_one:
         for actor in scenario.actor_names:
             parameters[f"actors.{actor}.deadline"] = np.ones(n)
-    actors, items = scenario.actor_names, scenario.items
-    n_actors, n_items = len(actors), len(items)
-    max_levels = max(len(item.levels) for item in items)
-    # Arrays are indexed run first but stored run last (``_run_first``): filling a
-    # parameter is then one contiguous write, and a loop over runs reads each parameter
-    # as a sequential stream.
-    values = np.zeros((n_actors, n_items, max_levels, n))
-    weights = np.empty((n_actors, n_items, n))
-    per_actor = {name: np.empty((n_actors, n)) for name in ("reservation", "opening_surplus", "concession_exponent")}
-    deadline = np.empty((n_actors, n), dtype=np.int64)
-    bias = np.zeros((n_actors, n))
-    for a, actor in enumerate(actors):
-        base = f"actors.{actor}"
-        for i, item in enumerate(items):
-            weights[a, i] = parameters[f"{base}.salience.{item.name}"]
-            for level in range(1, len(item.levels)):
-                values[a, i, level] = parameters[f"{base}.values.{item.name}.{item.levels[level]}"]
-        for name, array in per_actor.items():
-            array[a] = parameters[f"{base}.{name}"]
-        np.ceil(parameters[f"{base}.deadline"], out=deadline[a], casting="unsafe")
-        if f"{base}.ratifier.bias" in parameters:
-            bias[a] = parameters[f"{base}.ratifier.bias"]
-    shifts = np.zeros((len(RUNG_NAMES), n_actors, n))
-    for rung, actor in scenario.escalation.shifts:
-        shifts[rung, actors.index(actor)] = parameters[f"escalation.shifts.{RUNG_NAMES[rung]}.{actor}"]
+    actors = ActorDraws(*(_array(p, scenario, parameters, n) for p in owned_by("actors")))
+    escalation = EscalationDraws(*(_array(p, scenario, parameters, n) for p in owned_by("escalation")))
     u_round = np.empty((protocol.max_rounds, n))
     for t in range(1, protocol.max_rounds + 1):
-        u_round[t - 1] = stream_uniforms(seed, f"round.{t}", start, stop)
-    return Draws(
-        start=start,
-        values=_run_first(values),
-        weights=_run_first(weights),
-        reservation=_run_first(per_actor["reservation"]),
-        surplus=_run_first(per_actor["opening_surplus"]),
-        deadline=_run_first(deadline),
-        exponent=_run_first(per_actor["concession_exponent"]),
-        bias=_run_first(bias),
-        shifts=_run_first(shifts),
-        **{name: parameters[f"escalation.{name}"] for name in ("beta0", "beta_gap", "beta_time", "p_deadline", "p_spillover")},
-        u_round=_run_first(u_round),
-        u_deadline=stream_uniforms(seed, "deadline", start, stop),
-        u_spill=stream_uniforms(seed, "spill", start, stop),
-        parameters=parameters,
+        u_round[t - 1] = stream_uniforms(seed, EVENT_STREAMS[0].format(t=t), start, stop)
+    events = bundles.Events(
+        _run_first(u_round),
+        stream_uniforms(seed, EVENT_STREAMS[1], start, stop),
+        stream_uniforms(seed, EVENT_STREAMS[2], start, stop),
     )
+    return Draws(start, bundles.Draws(actors, escalation, events), parameters)
+
+
+def _array(parameter: Parameter, scenario: Scenario, parameters: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """One parameter's draws as an array with the run first, by its shape's axes; entries
+    without a prior (level 0, padding, absent optional priors) hold the parameter's default.
+
+    Filled run last (one contiguous write per path), so that a loop over runs reads each
+    parameter as a sequential stream.
+    """
+    sizes = {
+        "actor": len(scenario.actors),
+        "item": len(scenario.items),
+        "level": max(len(item.levels) for item in scenario.items),
+        "rung": len(RUNG_NAMES),
+    }
+    array = np.full((*(sizes[axis] for axis in parameter.shape.value), n), parameter.default)
+    for path, index in instances(parameter, scenario):
+        if path in parameters:
+            array[index] = parameters[path]
+    if parameter.whole:
+        array = np.ceil(array).astype(np.int64)
+    return _run_first(array)
+
+
+def instances(parameter: Parameter, scenario: Scenario):
+    """Each concrete path of ``parameter`` in ``scenario``, with its index in the array."""
+    choices = {
+        "actor": list(enumerate(scenario.actor_names)),
+        "item": list(enumerate(scenario.items)),
+        "rung": list(enumerate(RUNG_NAMES))[1:],  # rung 0 is never first reached: no shift
+    }
+    axes = [axis for axis in parameter.shape.value if axis != "level"]
+    for combination in product(*(choices[axis] for axis in axes)):
+        names = {axis: getattr(value, "name", value) for axis, (_, value) in zip(axes, combination)}
+        index = tuple(i for i, _ in combination)
+        if "level" not in parameter.shape.value:
+            yield parameter.path.format(**names), index
+            continue
+        levels = dict(zip(axes, combination))["item"][1].levels
+        for level in range(1, len(levels)):
+            yield parameter.path.format(**names, level=levels[level]), (*index, level)
 
 
 def _run_first(array: np.ndarray) -> np.ndarray:

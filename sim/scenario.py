@@ -9,9 +9,8 @@ Every error names the dotted field path and the bad value.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import product
 
@@ -20,21 +19,8 @@ import numpy as np
 from sim.core import decisions
 from sim.core.enums import RUNG_NAMES, Rung
 from sim.errors import ConfigError
+from sim.parameters import PARAMETERS, Parameter
 from sim.priors import Prior, parse_prior
-
-UNIT = (-1.0, 1.0)
-NON_NEGATIVE = (0.0, math.inf)
-POSITIVE = (0.0, math.inf, True)  # open at 0: a deadline or exponent of 0 is meaningless
-PROBABILITY = (0.0, 1.0)
-REAL = (-math.inf, math.inf)
-ESCALATION_PRIORS = {
-    "beta0": REAL,
-    "beta_gap": REAL,
-    "beta_time": REAL,
-    "p_deadline": PROBABILITY,
-    "p_spillover": PROBABILITY,
-}
-
 
 @dataclass(frozen=True)
 class Item:
@@ -49,21 +35,17 @@ class Ratifier:
 
     name: str
     items: tuple[str, ...]
-    bias: Prior
 
 
 @dataclass(frozen=True)
 class Actor:
+    """An actor's place in the game (whose yes a text needs, its ratifier); its sampled
+    parameters are in :attr:`Scenario.priors`, by path."""
+
     name: str
     description: str
     must_accept_every_text: bool
     veto_items: tuple[str, ...]
-    values: dict[tuple[str, str], Prior]
-    salience: dict[str, Prior]
-    reservation: Prior
-    opening_surplus: Prior
-    deadline: Prior
-    concession_exponent: Prior
     ratifier: Ratifier | None
 
 
@@ -71,8 +53,6 @@ class Actor:
 class Escalation:
     start_rung: int
     actor: str
-    priors: dict[str, Prior]
-    shifts: dict[tuple[int, str], Prior]
 
 
 @dataclass(frozen=True)
@@ -86,6 +66,7 @@ class Scenario:
     actors: tuple[Actor, ...]
     opening_offer: tuple[int, ...]
     escalation: Escalation
+    prior_by_path: dict[str, Prior] = field(hash=False, compare=True)
 
     @property
     def item_names(self) -> tuple[str, ...]:
@@ -104,23 +85,12 @@ class Scenario:
         return self.actor_names.index(self.escalation.actor)
 
     def priors(self) -> dict[str, Prior]:
-        """Every prior, keyed by its dotted config path (which also names its random stream)."""
-        out: dict[str, Prior] = {}
-        for actor in self.actors:
-            base = f"actors.{actor.name}"
-            for (item, level), prior in actor.values.items():
-                out[f"{base}.values.{item}.{level}"] = prior
-            for item, prior in actor.salience.items():
-                out[f"{base}.salience.{item}"] = prior
-            for name in ("reservation", "opening_surplus", "deadline", "concession_exponent"):
-                out[f"{base}.{name}"] = getattr(actor, name)
-            if actor.ratifier is not None:
-                out[f"{base}.ratifier.bias"] = actor.ratifier.bias
-        for name, prior in self.escalation.priors.items():
-            out[f"escalation.{name}"] = prior
-        for (rung, actor), prior in self.escalation.shifts.items():
-            out[f"escalation.shifts.{RUNG_NAMES[rung]}.{actor}"] = prior
-        return out
+        """Every prior, keyed by its dotted config path (which also names its random stream),
+        in the order of :data:`sim.parameters.PARAMETERS`, actor by actor."""
+        return dict(self.prior_by_path)
+
+    def prior(self, path: str) -> Prior:
+        return self.prior_by_path[path]
 
     @cached_property
     def packages(self) -> np.ndarray:
@@ -203,16 +173,24 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
             raise ConfigError(f"{where}.opening_offer.{key}", level, f"unknown item; the items are {list(item_names)}")
     actors_node = _mapping(_required(data, "actors", where), f"{where}.actors")
     actors = tuple(
-        _parse_actor(actor, _mapping(node, f"{where}.actors.{actor}"), items, f"{where}.actors.{actor}")
+        _parse_actor(actor, _mapping(node, f"{where}.actors.{actor}"), item_names, f"{where}.actors.{actor}")
         for actor, node in actors_node.items()
     )
     if not any(actor.must_accept_every_text for actor in actors):
         raise ConfigError(f"{where}.actors", list(actors_node), "at least one actor must accept every text")
-    escalation = _parse_escalation(
-        _mapping(_required(data, "escalation", where), f"{where}.escalation"),
-        tuple(a.name for a in actors),
-        f"{where}.escalation",
-    )
+    escalation_node = _mapping(_required(data, "escalation", where), f"{where}.escalation")
+    escalation = _parse_escalation(escalation_node, tuple(a.name for a in actors), f"{where}.escalation")
+    domains = _Domains(items, tuple(a.name for a in actors))
+    priors: dict[str, Prior] = {}
+    for actor in actors:
+        for parameter in PARAMETERS:
+            if parameter.owner == "actors":
+                priors |= _parse_parameter(parameter, actors_node[actor.name], f"{where}.actors.{actor.name}", domains)
+        _check_salience(priors, actor.name, item_names, f"{where}.actors.{actor.name}")
+    for parameter in PARAMETERS:
+        if parameter.owner == "escalation":
+            priors |= _parse_parameter(parameter, escalation_node, f"{where}.escalation", domains)
+    prefix = f"{where}."
     return Scenario(
         name=name,
         title=str(data.get("title") or name),
@@ -221,6 +199,7 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
         actors=actors,
         opening_offer=tuple(opening_offer),
         escalation=escalation,
+        prior_by_path={path.removeprefix(prefix): prior for path, prior in priors.items()},
     )
 
 
@@ -239,45 +218,15 @@ def _parse_items(node: Mapping, path: str) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _parse_actor(name: str, node: Mapping, items: tuple[Item, ...], path: str) -> Actor:
-    item_names = tuple(item.name for item in items)
-    values_node = _mapping(_required(node, "values", path), f"{path}.values")
-    values: dict[tuple[str, str], Prior] = {}
-    for item_name, levels in values_node.items():
-        if item_name not in item_names:
-            raise ConfigError(f"{path}.values.{item_name}", item_name, f"unknown item; the items are {list(item_names)}")
-        item = items[item_names.index(item_name)]
-        for level, prior in _mapping(levels, f"{path}.values.{item_name}").items():
-            if level not in item.levels[1:]:
-                raise ConfigError(
-                    f"{path}.values.{item_name}.{level}",
-                    level,
-                    f"unknown level (level 0, {item.levels[0]!r}, is worth 0 and is not listed); "
-                    f"use one of {list(item.levels[1:])}",
-                )
-            values[(item_name, level)] = parse_prior(prior, f"{path}.values.{item_name}.{level}", UNIT)
-    for item in items:
-        for level in item.levels[1:]:
-            if (item.name, level) not in values:
-                raise ConfigError(f"{path}.values.{item.name}.{level}", None, "is required (a prior for each level above 0)")
-    salience_node = _mapping(_required(node, "salience", path), f"{path}.salience")
-    salience = {}
-    for item_name in item_names:
-        if item_name not in salience_node:
-            raise ConfigError(f"{path}.salience.{item_name}", None, "is required (a weight for every item)")
-        salience[item_name] = parse_prior(salience_node[item_name], f"{path}.salience.{item_name}", NON_NEGATIVE)
-    for item_name in salience_node:
-        if item_name not in item_names:
-            raise ConfigError(f"{path}.salience.{item_name}", item_name, f"unknown item; the items are {list(item_names)}")
-    if all(p.is_fixed and p.params["value"] == 0 for p in salience.values()):
-        raise ConfigError(f"{path}.salience", 0, "salience weights must not all be zero")
+def _parse_actor(name: str, node: Mapping, item_names: tuple[str, ...], path: str) -> Actor:
+    """An actor's structure; its priors are read by :func:`_parse_parameter`."""
     ratifier = None
     if node.get("ratifier") is not None:
         r_node = _mapping(node["ratifier"], f"{path}.ratifier")
+        _required(r_node, "bias", f"{path}.ratifier")
         ratifier = Ratifier(
             name=str(r_node.get("name") or f"{name} ratifier"),
             items=_names(r_node.get("items"), f"{path}.ratifier.items", item_names),
-            bias=parse_prior(_required(r_node, "bias", f"{path}.ratifier"), f"{path}.ratifier.bias", REAL),
         )
     every_text = node.get("must_accept_every_text", False)
     if not isinstance(every_text, bool):
@@ -287,14 +236,6 @@ def _parse_actor(name: str, node: Mapping, items: tuple[Item, ...], path: str) -
         description=str(node.get("description") or ""),
         must_accept_every_text=every_text,
         veto_items=_names(node.get("veto_items"), f"{path}.veto_items", item_names),
-        values=values,
-        salience=salience,
-        reservation=parse_prior(_required(node, "reservation", path), f"{path}.reservation", UNIT),
-        opening_surplus=parse_prior(_required(node, "opening_surplus", path), f"{path}.opening_surplus", NON_NEGATIVE),
-        deadline=parse_prior(_required(node, "deadline", path), f"{path}.deadline", POSITIVE),
-        concession_exponent=parse_prior(
-            _required(node, "concession_exponent", path), f"{path}.concession_exponent", POSITIVE
-        ),
         ratifier=ratifier,
     )
 
@@ -306,20 +247,82 @@ def _parse_escalation(node: Mapping, actor_names: tuple[str, ...], path: str) ->
     actor = node.get("actor", "russia")
     if actor not in actor_names:
         raise ConfigError(f"{path}.actor", actor, f"unknown actor; the actors are {list(actor_names)}")
-    priors = {
-        name: parse_prior(_required(node, name, path), f"{path}.{name}", allowed)
-        for name, allowed in ESCALATION_PRIORS.items()
-    }
-    shifts: dict[tuple[int, str], Prior] = {}
-    for rung_name, by_actor in _mapping(node.get("shifts") or {}, f"{path}.shifts").items():
-        if rung_name not in RUNG_NAMES[1:]:
-            raise ConfigError(f"{path}.shifts.{rung_name}", rung_name, f"unknown rung; use one of {list(RUNG_NAMES[1:])}")
-        for actor_name, prior in _mapping(by_actor, f"{path}.shifts.{rung_name}").items():
-            if actor_name not in actor_names:
-                raise ConfigError(
-                    f"{path}.shifts.{rung_name}.{actor_name}", actor_name, f"unknown actor; the actors are {list(actor_names)}"
-                )
-            shifts[(RUNG_NAMES.index(rung_name), actor_name)] = parse_prior(
-                prior, f"{path}.shifts.{rung_name}.{actor_name}", REAL
+    return Escalation(start_rung=int(start), actor=str(actor))
+
+
+# --- priors, read by walking the parameter table ---------------------------------------------
+@dataclass(frozen=True)
+class _Domains:
+    """The names a placeholder of a parameter path stands for, in this scenario."""
+
+    items: tuple[Item, ...]
+    actors: tuple[str, ...]
+
+    def names(self, placeholder: str, bound: dict[str, str]) -> tuple[str, ...]:
+        if placeholder == "item":
+            return tuple(item.name for item in self.items)
+        if placeholder == "level":  # level 0, the status quo, is worth 0 and is not listed
+            return next(item.levels[1:] for item in self.items if item.name == bound["item"])
+        if placeholder == "rung":
+            return RUNG_NAMES[1:]
+        return self.actors
+
+    def unknown(self, placeholder: str, bound: dict[str, str]) -> str:
+        if placeholder == "level":
+            item = next(i for i in self.items if i.name == bound["item"])
+            return (
+                f"unknown level (level 0, {item.levels[0]!r}, is worth 0 and is not listed); "
+                f"use one of {list(item.levels[1:])}"
             )
-    return Escalation(start_rung=int(start), actor=str(actor), priors=priors, shifts=shifts)
+        noun = {"item": "items", "actor": "actors"}.get(placeholder)
+        if noun is None:
+            return f"unknown {placeholder}; use one of {list(self.names(placeholder, bound))}"
+        return f"unknown {placeholder}; the {noun} are {list(self.names(placeholder, bound))}"
+
+
+REQUIRED_EACH = {"level": "a prior for each level above 0", "item": "a weight for every item"}
+
+
+def _parse_parameter(parameter: Parameter, node: Mapping, path: str, domains: _Domains) -> dict[str, Prior]:
+    """The priors of one parameter under ``node`` (an actor's or the escalation block), by
+    concrete path, in file order. Unknown names are errors; so is a missing prior of a
+    required parameter."""
+    found: dict[str, Prior] = {}
+
+    def walk(node: object, keys: tuple[str, ...], path: str, bound: dict[str, str]) -> None:
+        key, rest = keys[0], keys[1:]
+        if key.startswith("{"):
+            placeholder = key.strip("{}")
+            node = _mapping(node, path)
+            known = domains.names(placeholder, bound)
+            for name in node:
+                if name not in known:
+                    raise ConfigError(f"{path}.{name}", name, domains.unknown(placeholder, bound))
+            missing = [name for name in known if name not in node]
+            if parameter.required and missing:
+                why = REQUIRED_EACH.get(placeholder, f"a prior for every {placeholder}")
+                raise ConfigError(f"{path}.{missing[0]}", None, f"is required ({why})")
+            for name, child in node.items():  # in file order, which the outcome columns keep
+                step(child, rest, f"{path}.{name}", {**bound, placeholder: name})
+            return
+        child = node.get(key) if isinstance(node, Mapping) else None
+        if child is None or child == "???":
+            if parameter.required:
+                raise ConfigError(f"{path}.{key}", None, "is required")
+            return
+        step(child, rest, f"{path}.{key}", bound)
+
+    def step(child: object, rest: tuple[str, ...], path: str, bound: dict[str, str]) -> None:
+        if rest:
+            walk(child, rest, path, bound)
+        else:
+            found[path] = parse_prior(child, path, parameter.allowed)
+
+    walk(node, parameter.key, path, {})
+    return found
+
+
+def _check_salience(priors: dict[str, Prior], actor: str, item_names: tuple[str, ...], path: str) -> None:
+    weights = [priors[f"{path}.salience.{item}"] for item in item_names]
+    if all(p.is_fixed and p.params["value"] == 0 for p in weights):
+        raise ConfigError(f"{path}.salience", 0, "salience weights must not all be zero")

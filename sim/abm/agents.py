@@ -1,71 +1,51 @@
-"""Negotiating actors as Mesa agents; every decision is a call into :mod:`sim.core`."""
+"""Negotiating actors as Mesa agents."""
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
 
-from sim.core import decisions
+from sim.core.bundles import State
 
 
 class Negotiator(mesa.Agent):
     """One party at the table (the US, Russia, Ukraine, the NATO allies, ...).
 
-    Parameters are fixed at creation from the run's draws; ``decide`` is the actor's whole
-    turn: evaluate the text, compare it with the current aspiration, say yes or no.
+    Its concession tactic is fixed at creation from the run's draws. The round it takes part
+    in is played by :func:`sim.core.round.play_round`; afterwards :meth:`take_note` reads this
+    actor's part of it: the text's utility, its aspiration, whether its yes was needed and
+    whether it gave it, and its (possibly shifted) reservation.
     """
 
     def __init__(
-        self,
-        model: mesa.Model,
-        index: int,
-        name: str,
-        utilities: np.ndarray,
-        reservation: float,
-        surplus: float,
-        deadline: int,
-        concession_exponent: float,
-        must_accept_every_text: bool,
-        veto_items: np.ndarray,
-    ) -> None:
+        self, model: mesa.Model, index: int, name: str, reservation: float, opening_surplus: float,
+        deadline: int, concession_exponent: float,
+    ) -> None:  # fmt: skip
         super().__init__(model)
         self.index = index  # position in the scenario's actor order
         self.name = name
-        self.utilities = utilities  # utility of every package, by package number
         self.reservation = reservation
-        self.surplus = surplus
+        self.opening_surplus = opening_surplus
         self.deadline = deadline
         self.concession_exponent = concession_exponent
-        self.must_accept_every_text = must_accept_every_text
-        self.veto_items = veto_items
         self.utility = np.nan
         self.aspiration = np.nan
         self.asked = False
         self.accepted = False
 
-    def aspiration_at(self, t: int) -> float:
-        """Current aspiration, with the current (possibly shifted) reservation."""
-        return decisions.aspiration(self.reservation, self.surplus, self.deadline, self.concession_exponent, t)
+    @property
+    def tactic(self) -> str:
+        """Faratin et al.'s name for the concession exponent: Boulware (e < 1) concedes late,
+        Conceder (e > 1) early."""
+        if self.concession_exponent < 1:
+            return "Boulware"
+        return "Conceder" if self.concession_exponent > 1 else "linear"
 
-    def evaluate(self, text_number: int) -> float:
-        return self.utilities[text_number]
-
-    def decide(self, text: np.ndarray, text_number: int, t: int) -> None:
-        """Evaluate the text on the table in round ``t`` and accept or refuse it."""
-        self.utility = self.evaluate(text_number)
-        self.aspiration = self.aspiration_at(t)
-        self.asked = decisions.must_accept(self.must_accept_every_text, self.veto_items, text)
-        self.accepted = decisions.accepts(self.utility, self.aspiration)
-
-    def propose(self, utilities, asked, aspirations, needs_yes, packages):
-        """Alternating offers: the package best for me among those that every actor in
-        ``needs_yes`` whose yes it needs accepts. Returns ``(text, proposed)``; ``proposed``
-        is False when no package qualifies."""
-        offer = decisions.best_offer(utilities, asked, aspirations, self.index, needs_yes)
-        if offer < 0:
-            return None, False
-        return packages[offer].copy(), True
-
-    def shift_reservation(self, new_reservation: float) -> None:
-        """Escalation changed this actor's BATNA (sanctions, war)."""
-        self.reservation = new_reservation
+    def take_note(self, state: State) -> None:
+        """Read this actor's decision of the round just played, and its reservation after it."""
+        a = self.index
+        self.utility = float(state.utilities[a])
+        self.aspiration = float(state.aspirations[a])
+        self.asked = bool(state.asked[a])
+        self.accepted = bool(state.accepted[a])
+        self.reservation = float(state.reservations[a])

@@ -1,45 +1,69 @@
-"""The reference negotiation model: one run of DESIGN.md's round, step by step, in Mesa."""
+"""The reference negotiation model: one run, a Mesa step per round.
+
+Each ``step()`` plays one round with :func:`sim.core.round.play_round` (the round the batch
+engine plays too), lets every agent take note of its part, and, when traced, records the
+round (:class:`RoundRecord`, for the transcript and the dashboard) and collects the agents'
+variables with Mesa's ``DataCollector``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
 from sim.abm.agents import Negotiator
-from sim.core import decisions
-from sim.core.enums import Rung, Status
-from sim.protocols import ALTERNATING, Protocol
+from sim.core.bundles import RoundResult
+from sim.core.decisions import run_status
+from sim.core.enums import RoundOutcome, Rung, Status
+from sim.core.round import play_round, start_run
+from sim.engines.setup import new_state, rules_for
+from sim.protocols import Protocol
 from sim.sampling import Draws
 from sim.scenario import Scenario
 
 
-@dataclass
+@dataclass(frozen=True)
 class RoundRecord:
-    """What happened in one round, kept when the model is built with ``trace=True``."""
+    """One round as played: its :class:`RoundResult` and the arrays it decided on."""
 
-    t: int
-    text: np.ndarray
+    result: RoundResult
+    text: np.ndarray  # the text evaluated
     utilities: np.ndarray
-    aspirations: np.ndarray
+    aspirations: np.ndarray  # step 1's
     asked: np.ndarray
     accepted: np.ndarray
-    rung_before: int
-    rung_after: int
-    p_climb: float = np.nan
-    u_climb: float = np.nan
-    reservations_after: np.ndarray = field(default_factory=lambda: np.empty(0))
-    amended_to: np.ndarray | None = None
-    ratification_refusal: int = -1
+    reservations_before: np.ndarray
+    reservations_after: np.ndarray
+    amend_aspirations: np.ndarray | None  # step 4's (after this round's shifts), if it had one
+    next_text: np.ndarray | None  # the text after step 4, if it changed or a proposal was made
+
+    @property
+    def t(self) -> int:
+        return int(self.result.t)
+
+    @property
+    def rung_before(self) -> int:
+        return int(self.result.rung_before)
+
+    @property
+    def rung_after(self) -> int:
+        return int(self.result.rung_after)
+
+    @property
+    def outcome(self) -> RoundOutcome:
+        return RoundOutcome(self.result.outcome)
+
+    @property
+    def ratification_refusal(self) -> int:
+        """The first refusing ratifier after an agreement in this round, or -1."""
+        return int(self.result.blocker) if self.outcome == RoundOutcome.RATIFICATION_FAILED else -1
 
 
 class NegotiationModel(mesa.Model):
-    """One negotiation: agents evaluate the text, then the ladder, then the mediator amends.
-
-    All of the run's random numbers come in ``draws`` (one run's slice of the common random
-    numbers); the model itself draws nothing, so the batch engine can reproduce it exactly.
-    """
+    """One negotiation. All of the run's random numbers come in ``draws`` (one run's slice of
+    the common random numbers); the model draws nothing, so the batch engine reproduces it."""
 
     def __init__(self, scenario: Scenario, protocol: Protocol, draws: Draws, trace: bool = False) -> None:
         super().__init__(rng=draws.start)
@@ -47,146 +71,80 @@ class NegotiationModel(mesa.Model):
         self.protocol = protocol
         self.draws = draws
         self.trace = trace
+        self.rules = rules_for(scenario, protocol)
+        self.state = new_state(scenario)
+        self.result: RoundResult | None = None
         self.history: list[RoundRecord] = []
-        self.text = np.array(scenario.opening_offer, dtype=np.int64)
-        self.n_levels = scenario.n_levels
-        self.rung = scenario.escalation.start_rung
-        self.escalator = scenario.escalating_actor
-        self.west_speaker = scenario.actor_names.index(protocol.west_speaker) if protocol.name == ALTERNATING else -1
-        self.status: Status | None = None
-        self.blocker = -1
-        self.rounds = 0
-        veto, every_text = scenario.veto_matrix(), scenario.every_text()
-        self.ratify_items = scenario.ratifier_matrix()
-        self.utilities = np.empty((len(scenario.actors), len(scenario.packages)))
+        start_run(0, draws.bundle, self.rules, self.state)
+        actors = draws.actors
         for a, name in enumerate(scenario.actor_names):
-            contributions = decisions.item_contributions(draws.values[0, a], draws.weights[0, a])
             Negotiator(
-                self,
-                a,
-                name,
-                decisions.utility_table(contributions, self.n_levels, self.utilities[a]),
-                float(draws.reservation[0, a]),
-                float(draws.surplus[0, a]),
-                int(draws.deadline[0, a]),
-                float(draws.exponent[0, a]),
-                bool(every_text[a]),
-                veto[a],
-            )
+                self, a, name, float(actors.reservation[0, a]), float(actors.opening_surplus[0, a]),
+                int(actors.deadline[0, a]), float(actors.concession_exponent[0, a]),
+            )  # fmt: skip
         self.negotiators: list[Negotiator] = list(self.agents)
+        self.datacollector = None
+        if trace:
+            self.datacollector = mesa.DataCollector(
+                model_reporters={"rung": lambda m: int(m.state.rung[0])},
+                agent_reporters={k: k for k in ("utility", "aspiration", "asked", "accepted", "reservation")},
+            )
 
-    # --- one round -------------------------------------------------------------------
     def step(self) -> None:
-        t = self.steps
-        self.rounds = t
-        self.agents.do("decide", self.text, self.text_number, t)
-        record = self._record(t) if self.trace else None
-        if all(agent.accepted for agent in self.negotiators if agent.asked):
-            self._ratify(record)
-        else:
-            self.blocker = next(a for a, agent in enumerate(self.negotiators) if agent.asked and not agent.accepted)
-            talks_end = self._escalate(t, record)
-            if talks_end:
-                self._finish(agreed=False, ratification_failed=False)
-            elif t == self.protocol.max_rounds:
-                self._finish(agreed=False, ratification_failed=False)
-            else:
-                self._amend(t, record)
-        if record is not None:
-            record.rung_after = self.rung
-            record.reservations_after = self.reservations()
-            self.history.append(record)
+        """Play one round; the run ends when the round does not hand on to another."""
+        text, before = self.state.text.copy(), self.state.reservations.copy()
+        self.result = play_round(self.steps, 0, self.draws.bundle, self.rules, self.state, self.protocol.amend)
+        self.agents.do("take_note", self.state)
+        if self.trace:
+            self.history.append(self._record(text, before))
+            self.datacollector.collect(self)
+        if self.result.outcome != RoundOutcome.CONTINUE:
+            self.running = False
 
     def run(self) -> "NegotiationModel":
         while self.running:
             self.step()
         return self
 
-    # --- the parts of a round --------------------------------------------------------
-    @property
-    def text_number(self) -> int:
-        return decisions.package_index(self.text, self.spec.strides)
-
-    def reservations(self) -> np.ndarray:
-        return np.array([agent.reservation for agent in self.negotiators])
-
-    def _ratify(self, record: RoundRecord | None) -> None:
-        """Everyone who must say yes said yes: the ratifiers vote (Putnam's level II)."""
-        utilities = np.array([agent.utility for agent in self.negotiators])
-        refusal = decisions.first_ratification_refusal(
-            utilities, self.reservations(), self.draws.bias[0], self.ratify_items, self.text
-        )
-        if record is not None:
-            record.ratification_refusal = refusal
-        self.blocker = refusal
-        self._finish(agreed=refusal < 0, ratification_failed=refusal >= 0)
-
-    def _escalate(self, t: int, record: RoundRecord | None) -> bool:
-        """The escalating actor's climb draw (and its deadline draw); returns talks_end."""
-        d = self.draws
-        escalator = self.negotiators[self.escalator]
-        gap = escalator.aspiration - escalator.utility
-        p_climb = decisions.escalation_probability(
-            d.beta0[0], d.beta_gap[0], d.beta_time[0], gap, t, escalator.deadline
-        )
-        steps = decisions.rungs_to_climb(d.u_round[0, t - 1], p_climb, t, escalator.deadline, d.u_deadline[0], d.p_deadline[0])
-        if record is not None:
-            record.p_climb, record.u_climb = p_climb, d.u_round[0, t - 1]
-        reservations = self.reservations()
-        self.rung, talks_end = decisions.climb(
-            self.rung,
-            steps,
-            self.spec.escalation.start_rung,
-            reservations,
-            d.shifts[0],
-            d.u_spill[0],
-            d.p_spillover[0],
-            self.protocol.continue_after_invasion,
-        )
-        for agent, reservation in zip(self.negotiators, reservations):
-            agent.shift_reservation(float(reservation))
-        return talks_end
-
-    def _amend(self, t: int, record: RoundRecord | None) -> None:
-        """Step 4: the next text, chosen at aspirations after this round's shifts: by the
-        mediator (``single_text``) or by this round's proposer (``alternating``)."""
-        aspirations = np.array([agent.aspiration_at(t) for agent in self.negotiators])
-        if self.protocol.name == ALTERNATING:
-            proposer = decisions.offer_round_proposer(t, self.escalator, self.west_speaker)
-            needs_yes = np.ones(len(self.negotiators), dtype=np.bool_)
-            needs_yes[self.escalator] = proposer != self.escalator  # the East needs the West's yes only
-            text, amended = self.negotiators[proposer].propose(
-                self.utilities, self.spec.asked, aspirations, needs_yes, self.spec.packages
-            )
-        else:
-            text, amended = decisions.best_amendment(
-                self.utilities, self.spec.asked, aspirations, self.n_levels, self.spec.strides, self.text
-            )
-        if amended:
-            self.text = text
-            if record is not None:
-                record.amended_to = text
-
-    def _finish(self, agreed: bool, ratification_failed: bool) -> None:
-        if agreed:
-            self.blocker = -1
-        self.status = Status(decisions.final_status(agreed, ratification_failed, self.rung))
-        self.running = False
-
-    def _record(self, t: int) -> RoundRecord:
-        agents = self.negotiators
+    def _record(self, text: np.ndarray, before: np.ndarray) -> RoundRecord:
+        s, result = self.state, self.result
+        amended = result.outcome == RoundOutcome.CONTINUE
         return RoundRecord(
-            t=t,
-            text=self.text.copy(),
-            utilities=np.array([a.utility for a in agents]),
-            aspirations=np.array([a.aspiration for a in agents]),
-            asked=np.array([a.asked for a in agents]),
-            accepted=np.array([a.accepted for a in agents]),
-            rung_before=self.rung,
-            rung_after=self.rung,
+            result=result,
+            text=text,
+            utilities=s.utilities.copy(),
+            aspirations=s.aspirations.copy(),
+            asked=s.asked.copy(),
+            accepted=s.accepted.copy(),
+            reservations_before=before,
+            reservations_after=s.reservations.copy(),
+            amend_aspirations=s.amend_aspirations.copy() if amended else None,
+            next_text=s.text.copy() if amended and result.amendment.amended else None,
         )
 
     # --- the run's outcome -----------------------------------------------------------
     @property
+    def text(self) -> np.ndarray:
+        return self.state.text
+
+    @property
+    def rung(self) -> int:
+        return int(self.state.rung[0])
+
+    @property
     def highest_rung(self) -> Rung:
         return Rung(self.rung)
+
+    @property
+    def rounds(self) -> int:
+        return 0 if self.result is None else int(self.result.t)
+
+    @property
+    def blocker(self) -> int:
+        return -1 if self.result is None else int(self.result.blocker)
+
+    @property
+    def status(self) -> Status | None:
+        if self.running:
+            return None
+        return Status(run_status(self.result.outcome, self.state.rung[0]))

@@ -9,9 +9,7 @@ that every caller gets the same bits.
 import numpy as np
 from numba import njit
 
-# Escalation rungs used by the climb (mirrors sim.core.enums.Rung; numba needs plain ints).
-FULL_SCALE_INVASION = 3
-NATO_RUSSIA_CLASH = 4
+from sim.core.enums import RoundOutcome, Rung, Status
 
 
 @njit(cache=True)
@@ -122,6 +120,23 @@ def utility_table(contributions, n_levels, out):
 
 
 @njit(cache=True)
+def utility_tables(values, salience, n_levels):
+    """``out[k, a, p]``: run ``k``'s utility of package ``p`` for actor ``a``
+    (:func:`utility_table` for every run and actor; ``values`` and ``salience`` as in
+    ``ActorDraws``)."""
+    n, n_actors = salience.shape[0], salience.shape[1]
+    size = 1
+    for i in range(n_levels.shape[0]):
+        size *= n_levels[i]
+    out = np.empty((n, n_actors, size))
+    contributions = np.empty(values.shape[2:])
+    for k in range(n):
+        for a in range(n_actors):
+            utility_table(item_contributions(values[k, a], salience[k, a], contributions), n_levels, out[k, a])
+    return out
+
+
+@njit(cache=True)
 def must_accept_table(every_text, veto_items, packages):
     """``asked[a, p]``: whether actor ``a``'s yes is needed for package ``p``
     (``must_accept`` for every package; it depends on the scenario only)."""
@@ -130,84 +145,6 @@ def must_accept_table(every_text, veto_items, packages):
         for p in range(packages.shape[0]):
             asked[a, p] = must_accept(every_text[a], veto_items[a], packages[p])
     return asked
-
-
-@njit(cache=True)
-def text_rank(utilities, asked, aspirations, index):
-    """The mediator's ranking of package ``index``: (number of its must-say-yes actors who
-    refuse it, their total shortfall ``sum max(0, asp_a - U_a)``, in actor order). Lower is
-    better. ``utilities[a, p]`` is ``utility_table``; ``asked`` is ``must_accept_table``."""
-    refusals = 0
-    shortfall = 0.0
-    for a in range(aspirations.shape[0]):
-        if not asked[a, index]:
-            continue
-        gap = aspirations[a] - utilities[a, index]
-        if gap > 0.0:
-            refusals += 1
-            shortfall += gap
-    return refusals, shortfall
-
-
-@njit(cache=True)
-def ranks_better(refusals, shortfall, best_refusals, best_shortfall):
-    """Lexicographic comparison of two ranks; strictly better only."""
-    if refusals != best_refusals:
-        return refusals < best_refusals
-    return shortfall < best_shortfall
-
-
-@njit(cache=True)
-def best_amendment(utilities, asked, aspirations, n_levels, strides, text):
-    """The single-text mediator's amendment (DESIGN.md, protocol ``single_text``).
-
-    Among the one-step amendments, in the order item 1 up, item 1 down, item 2 up, ..., take
-    the best-ranked one (ties to the first); it replaces the text only if it ranks strictly
-    better than the text itself. Returns ``(new_text, amended)``; ``new_text`` is a copy.
-    """
-    index = package_index(text, strides)
-    best_refusals, best_shortfall = text_rank(utilities, asked, aspirations, index)
-    best_item, best_step = -1, 0
-    for i in range(text.shape[0]):
-        for direction in range(2):
-            step = 1 - 2 * direction  # up first, then down
-            level = text[i] + step
-            if level < 0 or level >= n_levels[i]:
-                continue
-            refusals, shortfall = text_rank(utilities, asked, aspirations, index + step * strides[i])
-            if ranks_better(refusals, shortfall, best_refusals, best_shortfall):
-                best_refusals, best_shortfall = refusals, shortfall
-                best_item, best_step = i, step
-    new_text = text.copy()
-    if best_item >= 0:
-        new_text[best_item] += best_step
-    return new_text, best_item >= 0
-
-
-@njit(cache=True)
-def best_offer(utilities, asked, aspirations, proposer, needs_yes):
-    """An ``alternating`` proposer's offer (DESIGN.md, protocol ``alternating``): the package
-    with the highest utility for ``proposer`` among those that every actor in ``needs_yes``
-    whose yes the package needs (``asked``) accepts at its aspiration; ties to the lowest
-    package number. Returns the package number, or -1 if no package qualifies.
-    """
-    best, best_utility = -1, -np.inf
-    for p in range(utilities.shape[1]):
-        qualifies = True
-        for a in range(utilities.shape[0]):
-            if needs_yes[a] and asked[a, p] and not accepts(utilities[a, p], aspirations[a]):
-                qualifies = False
-                break
-        if qualifies and utilities[proposer, p] > best_utility:
-            best, best_utility = p, utilities[proposer, p]
-    return best
-
-
-@njit(cache=True)
-def offer_round_proposer(t, east, west):
-    """Who proposes in step 4 of round ``t`` under ``alternating``: the East (Russia) in odd
-    rounds, the West's speaker (the US) in even rounds."""
-    return east if t % 2 == 1 else west
 
 
 @njit(cache=True)
@@ -245,15 +182,15 @@ def climb(rung, steps, start_rung, reservations, shifts, u_spill, p_spillover, k
     unless ``keep_talking`` (``continue_after_invasion``), after which there is no further climb.
     """
     for _ in range(steps):
-        if rung >= FULL_SCALE_INVASION:
+        if rung >= Rung.FULL_SCALE_INVASION:
             break
         rung += 1
         if rung > start_rung:
             for a in range(reservations.shape[0]):
                 reservations[a] += shifts[rung, a]
-        if rung == FULL_SCALE_INVASION:
+        if rung == Rung.FULL_SCALE_INVASION:
             if u_spill < p_spillover:
-                rung = NATO_RUSSIA_CLASH
+                rung = Rung.NATO_RUSSIA_CLASH
                 for a in range(reservations.shape[0]):
                     reservations[a] += shifts[rung, a]
                 return rung, True
@@ -280,16 +217,17 @@ def first_ratification_refusal(utilities, reservations, biases, ratify_items, pa
 
 
 @njit(cache=True)
-def final_status(agreed, ratification_failed, highest_rung):
-    """The run's status code (sim.core.enums.Status), decided in DESIGN.md's order."""
-    if agreed:
-        return 0  # agreement
-    if ratification_failed:
-        return 1  # ratification_failed
-    if highest_rung >= NATO_RUSSIA_CLASH:
-        return 2  # nato_russia_war
-    if highest_rung == FULL_SCALE_INVASION:
-        return 3  # war
-    if highest_rung == 2:
-        return 4  # limited_escalation
-    return 5  # stalemate
+def run_status(outcome, highest_rung):
+    """The run's :class:`Status`, decided in DESIGN.md's order from how its last round ended
+    and the highest rung it reached."""
+    if outcome == RoundOutcome.AGREED:
+        return Status.AGREEMENT
+    if outcome == RoundOutcome.RATIFICATION_FAILED:
+        return Status.RATIFICATION_FAILED
+    if highest_rung >= Rung.NATO_RUSSIA_CLASH:
+        return Status.NATO_RUSSIA_WAR
+    if highest_rung == Rung.FULL_SCALE_INVASION:
+        return Status.WAR
+    if highest_rung == Rung.LIMITED_INCURSION:
+        return Status.LIMITED_ESCALATION
+    return Status.STALEMATE

@@ -1,4 +1,5 @@
-"""Outcome statuses and escalation rungs (DESIGN.md, "Escalation ladder" and "Statuses")."""
+"""Rungs, round outcomes and run statuses (DESIGN.md, "Escalation ladder", "One round",
+"Statuses"). IntEnums: the compiled core uses the members themselves."""
 
 from enum import IntEnum
 
@@ -15,6 +16,16 @@ class Rung(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+class RoundOutcome(IntEnum):
+    """How a round ended: the talks go on, or the run ends and why."""
+
+    CONTINUE = 0
+    AGREED = 1  # everyone who must say yes accepted and the ratifiers approved
+    RATIFICATION_FAILED = 2
+    TALKS_ENDED = 3  # the climb reached full-scale invasion (or a NATO-Russia clash)
+    LAST_ROUND = 4  # round max_rounds ended without agreement
 
 
 class Status(IntEnum):

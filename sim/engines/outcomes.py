@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core.bundles import OutcomeArrays
+
 
 @dataclass
 class Outcomes:
@@ -36,6 +38,16 @@ class Outcomes:
             accepted=np.empty((n, n_actors), dtype=np.bool_),
             blocker=np.empty(n, dtype=np.int8),
         )
+
+    @classmethod
+    def concatenate(cls, parts: list["Outcomes"]) -> "Outcomes":
+        """Consecutive chunks as one."""
+        return cls(parts[0].start, *(np.concatenate(arrays) for arrays in zip(*(p.arrays for p in parts))))
+
+    @property
+    def arrays(self) -> OutcomeArrays:
+        """The arrays as the compiled code fills them."""
+        return OutcomeArrays(*(getattr(self, name) for name in OutcomeArrays._fields))
 
     @property
     def n(self) -> int:

@@ -34,10 +34,9 @@ from omegaconf import DictConfig
 from sim import app
 from sim.abm.model import NegotiationModel, RoundRecord
 from sim.config import NegsimConf, register_configs
-from sim.core import decisions
-from sim.core.enums import Rung
+from sim.core.enums import RoundOutcome, Rung
 from sim.errors import ConfigError
-from sim.protocols import ALTERNATING, Protocol
+from sim.protocols import Protocol
 from sim.sampling import Draws, draw
 from sim.scenario import Scenario
 from sim.teaching.words import (
@@ -83,7 +82,6 @@ class Replay:
         self.draws: Draws = draw(scenario, protocol, self.seed, self.run, self.run + 1)
         self.model = NegotiationModel(scenario, protocol, self.draws, trace=True)
         self.actors = list(scenario.actor_names)
-        self.reservations_before: list[np.ndarray] = []  # at the start of each round played
 
     # --- playing ---------------------------------------------------------------------------
     @property
@@ -98,7 +96,6 @@ class Replay:
         """Play one round; None once the talks have ended."""
         if self.finished:
             return None
-        self.reservations_before.append(self.model.reservations())
         self.model.step()
         return self.model.history[-1]
 
@@ -114,20 +111,6 @@ class Replay:
     # --- the actors' parameters ------------------------------------------------------------
     def _agent(self, a: int):
         return self.model.negotiators[a]
-
-    def _tactic(self, a: int) -> str:
-        e = self._agent(a).concession_exponent
-        if e < 1:
-            return "Boulware"
-        if e > 1:
-            return "Conceder"
-        return "linear"
-
-    def _aspiration(self, a: int, reservation: float, t: int) -> float:
-        agent = self._agent(a)
-        return decisions.aspiration(
-            reservation, agent.surplus, agent.deadline, agent.concession_exponent, t
-        )
 
     # --- narration: the header -------------------------------------------------------------
     def title(self) -> str:
@@ -163,13 +146,13 @@ class Replay:
                     item_words(i) for i, v in zip(s.item_names, veto[a]) if v
                 )
             lines.append(
-                f"| {actor_words(actor.name)} | {asked} | {number(d.reservation[0, a])} | {number(agent.surplus)} "
-                f"| {agent.deadline} | {agent.concession_exponent:.2f} {self._tactic(a)} |"
+                f"| {actor_words(actor.name)} | {asked} | {number(d.actors.reservation[0, a])} | {number(agent.opening_surplus)} "
+                f"| {agent.deadline} | {agent.concession_exponent:.2f} {agent.tactic} |"
             )
             if actor.ratifier is not None:
                 items = ", ".join(item_words(i) for i in actor.ratifier.items)
                 ratifiers.append(
-                    f"- {actor_words(actor.name)}: {actor.ratifier.name}, votes on texts moving {items}; bias b = {number(d.bias[0, a])}"
+                    f"- {actor_words(actor.name)}: {actor.ratifier.name}, votes on texts moving {items}; bias b = {number(d.actors.ratifier_bias[0, a])}"
                 )
         lines += [
             "",
@@ -183,13 +166,13 @@ class Replay:
             "",
             *ratifiers,
         ]
-        esc = s.escalation
+        esc, e = s.escalation, d.escalation
         escalator = actor_words(esc.actor)
         lines += [
             "",
             f"**Escalation** ({escalator} decides): start at {rung_words(esc.start_rung)}; "
-            f"β0 = {number(d.beta0[0], 2)}, β_gap = {number(d.beta_gap[0], 2)}, β_time = {number(d.beta_time[0], 2)}, "
-            f"p_deadline = {number(d.p_deadline[0])}, p_spillover = {number(d.p_spillover[0])}. "
+            f"β0 = {number(e.beta0[0], 2)}, β_gap = {number(e.beta_gap[0], 2)}, β_time = {number(e.beta_time[0], 2)}, "
+            f"p_deadline = {number(e.p_deadline[0])}, p_spillover = {number(e.p_spillover[0])}. "
             f"{escalator}'s deadline is round {self._agent(s.escalating_actor).deadline}"
             + (
                 f" (after the last round, {self.protocol.max_rounds}: no deadline draw)."
@@ -204,11 +187,10 @@ class Replay:
         """The ``k``-th round played (0-based) in words."""
         s, record = self.scenario, self.records[k]
         t = record.t
-        before = self.reservations_before[k]
-        after = record.reservations_after
+        before, after = record.reservations_before, record.reservations_after
         if t == 1:
             what = "the opening offer"
-        elif self.protocol.name == ALTERNATING:
+        elif self.protocol.module.SPEAKER:
             what = "the last proposal"
         else:
             what = "the mediator's text"
@@ -253,24 +235,20 @@ class Replay:
             lines.append(self.amendment(k).explanation)
         return "\n".join(lines)
 
-    def _talks_end_by_escalation(self, record: RoundRecord) -> bool:
-        """Reaching full-scale invasion ends the talks (unless ``continue_after_invasion``);
-        a NATO-Russia clash always does."""
-        first_reached = record.rung_before < Rung.FULL_SCALE_INVASION <= record.rung_after
-        return first_reached and (
-            record.rung_after == Rung.NATO_RUSSIA_CLASH or not self.protocol.continue_after_invasion
-        )
+    @staticmethod
+    def _talks_end_by_escalation(record: RoundRecord) -> bool:
+        return record.outcome == RoundOutcome.TALKS_ENDED
 
     def _escalation_lines(
         self, record: RoundRecord, before: np.ndarray, after: np.ndarray
     ) -> list[str]:
-        s, d = self.scenario, self.draws
+        s, d, r = self.scenario, self.draws.escalation, record.result
         e = s.escalating_actor
         name = actor_words(s.escalation.actor)
-        gap = record.aspirations[e] - record.utilities[e]
+        gap = r.gap
         deadline = self._agent(e).deadline
         z = d.beta0[0] + d.beta_gap[0] * gap + d.beta_time[0] * min(1.0, record.t / deadline)
-        p, u = record.p_climb, record.u_climb
+        p, u = r.p_climb, r.u_climb
         climbed = u < p
         lines = [
             f"- **Escalation draw.** {name}'s dissatisfaction gap = aspiration − utility = "
@@ -281,7 +259,7 @@ class Replay:
             + (f"< {p:.3f}: **{name} climbs one rung.**" if climbed else f"≥ {p:.3f}: no climb."),
         ]
         if record.t == deadline:
-            ud, pd_ = d.u_deadline[0], d.p_deadline[0]
+            ud, pd_ = self.draws.events.u_deadline[0], d.p_deadline[0]
             lines.append(
                 f"- Round {record.t} is {name}'s deadline: deadline draw u = {ud:.3f} "
                 + (
@@ -295,7 +273,7 @@ class Replay:
                 f"- Rung: {rung_words(record.rung_before)} → **{rung_words(record.rung_after)}**."
             )
             if record.rung_before < Rung.FULL_SCALE_INVASION <= record.rung_after:
-                us, ps = d.u_spill[0], d.p_spillover[0]
+                us, ps = self.draws.events.u_spill[0], d.p_spillover[0]
                 if record.rung_after == Rung.NATO_RUSSIA_CLASH:
                     lines.append(
                         f"- Full-scale invasion reached: spill-over draw u = {us:.3f} < p_spillover = {ps:.3f}: "
@@ -341,7 +319,7 @@ class Replay:
                     f"({', '.join(item_words(s.item_names[i]) for i in items) or 'none'}) at the status quo."
                 )
                 continue
-            u, b, r = record.utilities[a], d.bias[0, a], reservations[a]
+            u, b, r = record.utilities[a], d.actors.ratifier_bias[0, a], reservations[a]
             approves = u + b >= r
             lines.append(
                 f"- {actor.ratifier.name} votes (the text moves {', '.join(item_words(s.item_names[i]) for i in moved)}): "
@@ -363,13 +341,12 @@ class Replay:
         return lines
 
     def amendment(self, k: int) -> Amendment:
-        """Step 4 of round ``k`` (0-based): the next text and why, recomputed with the core
-        functions the model uses, at the aspirations after this round's shifts."""
+        """Step 4 of round ``k`` (0-based): the next text and why, as the round decided it
+        (:class:`sim.core.bundles.Amendment`)."""
         record = self.records[k]
-        t = record.t
-        if all(record.accepted[record.asked]) or self._talks_end_by_escalation(record):
+        if record.outcome in (RoundOutcome.AGREED, RoundOutcome.RATIFICATION_FAILED, RoundOutcome.TALKS_ENDED):
             return Amendment("none", None, "")
-        if t == self.protocol.max_rounds:
+        if record.outcome == RoundOutcome.LAST_ROUND:
             if self.protocol.max_rounds == 1:
                 why = f"**One round only** ({self.protocol.name} protocol): no amendment; the talks end without agreement."
             else:
@@ -378,100 +355,57 @@ class Replay:
                     "the talks end without agreement and the final package is this text."
                 )
             return Amendment("none", None, why)
-        after = record.reservations_after
-        aspirations = np.array([self._aspiration(a, after[a], t) for a in range(len(self.actors))])
-        if self.protocol.name == ALTERNATING:
-            return self._proposal(record, aspirations)
-        return self._mediation(record, aspirations)
+        if self.protocol.module.SPEAKER:
+            return self._proposal(record)
+        return self._mediation(record)
 
-    def _mediation(self, record: RoundRecord, aspirations: np.ndarray) -> Amendment:
-        s, m = self.scenario, self.model
-        index = decisions.package_index(record.text, s.strides)
+    def _refusing(self, mask: int) -> str:
+        return ", ".join(actor_words(actor) for a, actor in enumerate(self.actors) if mask >> a & 1) or "nobody"
 
-        def rank(p: int) -> tuple[int, float, list[int]]:
-            refusals, shortfall = decisions.text_rank(m.utilities, s.asked, aspirations, p)
-            who = [
-                a
-                for a in range(len(self.actors))
-                if s.asked[a, p] and aspirations[a] - m.utilities[a, p] > 0
-            ]
-            return refusals, shortfall, who
+    def _mediation(self, record: RoundRecord) -> Amendment:
+        a = record.result.amendment
 
-        current = rank(index)
-        best, best_move = current, None
-        n_moves = 0
-        for i, item in enumerate(s.items):
-            for step in (1, -1):
-                level = record.text[i] + step
-                if not 0 <= level < len(item.levels):
-                    continue
-                n_moves += 1
-                candidate = rank(index + step * s.strides[i])
-                if decisions.ranks_better(candidate[0], candidate[1], best[0], best[1]):
-                    best, best_move = candidate, (i, step)
+        def describe(refusals: int, shortfall: float, mask: int) -> str:
+            return f"{refusals} refusal{'s' if refusals != 1 else ''} ({self._refusing(mask)}), shortfall {number(shortfall)}"
 
-        def describe(r) -> str:
-            who = ", ".join(actor_words(self.actors[a]) for a in r[2]) or "nobody"
-            return f"{r[0]} refusal{'s' if r[0] != 1 else ''} ({who}), shortfall {number(r[1])}"
-
-        if best_move is None:
+        current = describe(a.refusals_before, a.shortfall_before, a.refusing_before)
+        if not a.amended:
             why = (
-                f"**Mediator:** no one-step amendment (of {n_moves}) ranks strictly better than the current text "
-                f"at this round's aspirations (after any shifts): the text has {describe(current)}. "
+                f"**Mediator:** no one-step amendment (of {a.candidates}) ranks strictly better than the current text "
+                f"at this round's aspirations (after any shifts): the text has {current}. "
                 "The text stays, and aspirations keep falling."
             )
             return Amendment("mediator", None, why)
-        i, step = best_move
-        item = s.items[i]
-        new_text = record.text.copy()
-        new_text[i] += step
-        if best[0] < current[0]:
+        item = self.scenario.items[a.item]
+        if a.refusals_after < a.refusals_before:
             reason = "fewer refusals"
         else:
-            reason = f"as many refusals but a smaller total shortfall ({number(best[1])} < {number(current[1])})"
+            reason = f"as many refusals but a smaller total shortfall ({number(a.shortfall_after)} < {number(a.shortfall_before)})"
         why = (
-            f"**Mediator:** moves *{item_words(item.name)}* {'up' if step > 0 else 'down'} from "
-            f"{level_words(item.levels[record.text[i]])} to **{level_words(item.levels[new_text[i]])}**. "
-            f"At this round's aspirations (after any shifts) the current text has {describe(current)}; "
-            f"the amended text has {describe(best)}: {reason}, the best of the {n_moves} one-step amendments."
+            f"**Mediator:** moves *{item_words(item.name)}* {'up' if a.step > 0 else 'down'} from "
+            f"{level_words(item.levels[record.text[a.item]])} to **{level_words(item.levels[record.next_text[a.item]])}**. "
+            f"At this round's aspirations (after any shifts) the current text has {current}; the amended text has "
+            f"{describe(a.refusals_after, a.shortfall_after, a.refusing_after)}: {reason}, "
+            f"the best of the {a.candidates} one-step amendments."
         )
-        self._check(record, new_text)
-        return Amendment("mediator", new_text, why)
+        return Amendment("mediator", record.next_text, why)
 
-    def _proposal(self, record: RoundRecord, aspirations: np.ndarray) -> Amendment:
-        s, m = self.scenario, self.model
-        proposer = decisions.offer_round_proposer(record.t, s.escalating_actor, m.west_speaker)
-        needs_yes = np.ones(len(self.actors), dtype=np.bool_)
-        needs_yes[s.escalating_actor] = proposer != s.escalating_actor
-        accepted = np.ones(len(s.packages), dtype=bool)
-        for a in range(len(self.actors)):
-            if needs_yes[a]:
-                accepted &= ~s.asked[a] | (m.utilities[a] >= aspirations[a])
-        name = actor_words(self.actors[proposer])
-        side = "every Western actor" if proposer == s.escalating_actor else "every actor"
-        offer = decisions.best_offer(m.utilities, s.asked, aspirations, proposer, needs_yes)
-        if offer < 0:
+    def _proposal(self, record: RoundRecord) -> Amendment:
+        s, a = self.scenario, record.result.amendment
+        name = actor_words(self.actors[a.proposer])
+        side = "every Western actor" if a.proposer == s.escalating_actor else "every actor"
+        if not a.amended:
             why = (
                 f"**{name} proposes:** nothing: none of the {len(s.packages)} packages would be accepted by {side} "
                 "whose yes it needs, at its aspiration after this round. The text stays."
             )
             return Amendment("proposal", None, why)
-        text = s.packages[offer].copy()
         why = (
-            f"**{name} proposes:** {package_words(s, text)}: the best package for {name} "
-            f"(utility {number(m.utilities[proposer, offer])}) among the {int(accepted.sum())} of {len(s.packages)} packages "
-            f"that {side} whose yes it needs would accept at its aspiration after this round."
+            f"**{name} proposes:** {package_words(s, record.next_text)}: the best package for {name} "
+            f"(utility {number(self.model.state.utility_table[a.proposer, a.offer])}) among the {a.candidates} of "
+            f"{len(s.packages)} packages that {side} whose yes it needs would accept at its aspiration after this round."
         )
-        self._check(record, text)
-        return Amendment("proposal", text, why)
-
-    @staticmethod
-    def _check(record: RoundRecord, text: np.ndarray) -> None:
-        """The narrator's recomputation must agree with what the model did."""
-        if record.amended_to is None or not np.array_equal(record.amended_to, text):
-            raise AssertionError(
-                f"round {record.t}: narrator's next text {text} != model's {record.amended_to}"
-            )
+        return Amendment("proposal", record.next_text, why)
 
     # --- narration: the end ----------------------------------------------------------------
     def ending_markdown(self) -> str:
@@ -534,15 +468,15 @@ class Replay:
                 row[f"accepted.{actor}"] = bool(record.accepted[a])
             row["rung_before"] = int(record.rung_before)
             row["rung_after"] = int(record.rung_after)
-            row["p_climb"] = float(record.p_climb)
-            row["u_climb"] = float(record.u_climb)
+            row["p_climb"] = float(record.result.p_climb)
+            row["u_climb"] = float(record.result.u_climb)
             for a, actor in enumerate(self.actors):
-                row[f"reservation_before.{actor}"] = float(self.reservations_before[k][a])
+                row[f"reservation_before.{actor}"] = float(record.reservations_before[a])
                 row[f"reservation_after.{actor}"] = float(record.reservations_after[a])
             row["next_text"] = (
                 ""
-                if record.amended_to is None
-                else "|".join(item.levels[int(l)] for item, l in zip(s.items, record.amended_to))
+                if record.next_text is None
+                else "|".join(item.levels[int(l)] for item, l in zip(s.items, record.next_text))
             )
             row["ratification_refusal"] = (
                 "" if record.ratification_refusal < 0 else self.actors[record.ratification_refusal]

@@ -1,0 +1,55 @@
+"""``alternating``: Russia and the West take turns to propose (Rubinstein-style alternating
+offers with DESIGN.md's acceptance and escalation rules; DESIGN.md, "Protocols").
+
+Decision (DESIGN.md leaves it open): Russia's offer must be accepted by every Western actor
+whose yes it needs, not by Russia itself; the West's offer by everyone whose yes it needs,
+the US included. The West speaks with the utility of ``protocol.west_speaker``.
+"""
+
+from numba import njit
+
+from sim.core.bundles import Amendment
+from sim.core.decisions import accepts
+
+NAME = "alternating"
+ONE_ROUND = False
+SPEAKER = True
+
+
+@njit(cache=True)
+def proposer_of(t, east, west):
+    """Who proposes in step 4 of round ``t``: the East (the escalating actor) in odd rounds,
+    the West's speaker in even rounds."""
+    return east if t % 2 == 1 else west
+
+
+@njit(cache=True)
+def best_offer(utilities, asked, aspirations, proposer, needs_yes):
+    """The package with the highest utility for ``proposer`` among those that every actor in
+    ``needs_yes`` whose yes the package needs (``asked``) accepts at its aspiration; ties to
+    the lowest package number. Returns ``(package number or -1, number of such packages)``."""
+    best, best_utility, candidates = -1, -1e308, 0
+    for p in range(utilities.shape[1]):
+        qualifies = True
+        for a in range(utilities.shape[0]):
+            if needs_yes[a] and asked[a, p] and not accepts(utilities[a, p], aspirations[a]):
+                qualifies = False
+                break
+        if qualifies:
+            candidates += 1
+            if best < 0 or utilities[proposer, p] > best_utility:
+                best, best_utility = p, utilities[proposer, p]
+    return best, candidates
+
+
+@njit(cache=True)
+def amend(t, k, draws, rules, state):
+    """This round's proposer offers its best package the other side accepts; if there is
+    none, the text stays."""
+    proposer = proposer_of(t, rules.escalator, rules.west_speaker)
+    state.needs_yes[:] = True
+    state.needs_yes[rules.escalator] = proposer != rules.escalator  # the East needs the West's yes only
+    offer, candidates = best_offer(state.utility_table, rules.asked, state.amend_aspirations, proposer, state.needs_yes)
+    if offer >= 0:
+        state.text[:] = rules.packages[offer]
+    return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0)

@@ -1,0 +1,17 @@
+"""``ultimatum``: take it or leave it ("the ball is in their court"): one round in which every
+aspiration is the reservation; a refusal is followed by round 1's escalation and deadline
+draws (DESIGN.md, "Protocols")."""
+
+from numba import njit
+
+from sim.core.round import no_amendment
+
+NAME = "ultimatum"
+ONE_ROUND = True
+SPEAKER = False
+
+
+@njit(cache=True)
+def amend(t, k, draws, rules, state):
+    """Never called (the one round is the last); the text stays."""
+    return no_amendment()

@@ -1,0 +1,133 @@
+"""THE round (DESIGN.md, "One round, in this order"), written once.
+
+Both engines call :func:`play_round`: the batch engine in a compiled loop over a chunk's runs
+(:func:`simulate`), the Mesa model once per ``step()``. The transcript and the dashboard read
+the :class:`~sim.core.bundles.RoundResult` it returns and the decisions it leaves in the
+:class:`~sim.core.bundles.State`; nothing else works out a decision again.
+"""
+
+import numpy as np
+from numba import njit
+
+from sim.core.bundles import Amendment, RoundResult
+from sim.core.decisions import (
+    accepts,
+    aspiration,
+    climb,
+    escalation_probability,
+    first_ratification_refusal,
+    item_contributions,
+    package_index,
+    run_status,
+    rungs_to_climb,
+    utility_table,
+)
+from sim.core.enums import RoundOutcome
+
+
+@njit(cache=True)
+def start_run(k, draws, rules, state):
+    """Set ``state`` to the start of run ``k``: this run's utility of every package, the
+    reservations at the starting rung, the opening text."""
+    actors = draws.actors
+    for a in range(state.reservations.shape[0]):
+        contributions = item_contributions(actors.values[k, a], actors.salience[k, a], state.contributions)
+        utility_table(contributions, rules.n_levels, state.utility_table[a])
+        state.reservations[a] = actors.reservation[k, a]
+    state.text[:] = rules.opening
+    state.rung[0] = rules.start_rung
+
+
+@njit(cache=True)
+def no_amendment():
+    return Amendment(False, -1, 0, -1, -1, 0, 0, 0.0, 0, 0.0, 0, 0)
+
+
+@njit(cache=True)
+def aspirations_at(t, k, draws, state, out):
+    """Every actor's aspiration in round ``t`` at its current (shifted) reservation."""
+    actors = draws.actors
+    for a in range(out.shape[0]):
+        out[a] = aspiration(
+            state.reservations[a], actors.opening_surplus[k, a], actors.deadline[k, a],
+            actors.concession_exponent[k, a], t,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def evaluate(t, k, draws, rules, state):
+    """Step 1: every actor's utility of the text, its aspiration in round ``t`` (at the
+    current reservation), whether its yes is needed and whether it accepts. Returns the first
+    refusing actor whose yes is needed (actor order), or -1."""
+    aspirations_at(t, k, draws, state, state.aspirations)
+    number = package_index(state.text, rules.strides)
+    blocker = -1
+    for a in range(state.reservations.shape[0]):
+        state.utilities[a] = state.utility_table[a, number]
+        state.asked[a] = rules.asked[a, number]
+        state.accepted[a] = accepts(state.utilities[a], state.aspirations[a])
+        if blocker < 0 and state.asked[a] and not state.accepted[a]:
+            blocker = a
+    return blocker
+
+
+@njit(cache=True)
+def play_round(t, k, draws, rules, state, amend):
+    """Round ``t`` of run ``k``: evaluate; agree (then ratify) or escalate; amend.
+
+    ``amend`` is the protocol's step 4 (:mod:`sim.core.protocols`); it runs at aspirations
+    recomputed after this round's shifts, and not in round ``max_rounds``.
+    """
+    blocker = evaluate(t, k, draws, rules, state)
+    rung_before = state.rung[0]
+    if blocker < 0:  # 2. everyone who must say yes accepts: the ratifiers vote
+        refusal = first_ratification_refusal(
+            state.utilities, state.reservations, draws.actors.ratifier_bias[k], rules.ratify_items, state.text
+        )
+        outcome = RoundOutcome.AGREED if refusal < 0 else RoundOutcome.RATIFICATION_FAILED
+        return RoundResult(t, outcome, refusal, rung_before, rung_before, np.nan, np.nan, np.nan, 0, no_amendment())
+    # 3. escalate: the escalating actor's climb draw, and its deadline draw in its deadline round
+    escalation, events, r = draws.escalation, draws.events, rules.escalator
+    deadline = draws.actors.deadline[k, r]
+    gap = state.aspirations[r] - state.utilities[r]
+    p_climb = escalation_probability(escalation.beta0[k], escalation.beta_gap[k], escalation.beta_time[k], gap, t, deadline)
+    u_climb = events.u_round[k, t - 1]
+    steps = rungs_to_climb(u_climb, p_climb, t, deadline, events.u_deadline[k], escalation.p_deadline[k])
+    rung, talks_end = climb(
+        rung_before, steps, rules.start_rung, state.reservations, escalation.shifts[k], events.u_spill[k],
+        escalation.p_spillover[k], rules.keep_talking,
+    )  # fmt: skip
+    state.rung[0] = rung
+    if talks_end or t == rules.max_rounds:
+        outcome = RoundOutcome.TALKS_ENDED if talks_end else RoundOutcome.LAST_ROUND
+        return RoundResult(t, outcome, blocker, rung_before, rung, gap, p_climb, u_climb, steps, no_amendment())
+    # 4. amend, at aspirations after this round's shifts (unchanged if no rung was climbed)
+    if rung == rung_before:
+        state.amend_aspirations[:] = state.aspirations
+    else:
+        aspirations_at(t, k, draws, state, state.amend_aspirations)
+    amendment = amend(t, k, draws, rules, state)
+    return RoundResult(t, RoundOutcome.CONTINUE, blocker, rung_before, rung, gap, p_climb, u_climb, steps, amendment)
+
+
+@njit(cache=True)
+def record_outcome(k, result, state, out):
+    """Row ``k`` of the outcome arrays from a run's last round and final state."""
+    out.status[k] = run_status(result.outcome, state.rung[0])
+    out.rounds[k] = result.t
+    out.highest_rung[k] = state.rung[0]
+    out.blocker[k] = result.blocker
+    out.package[k, :] = state.text
+    out.utility[k, :] = state.utilities
+    out.accepted[k, :] = state.accepted
+
+
+@njit(cache=True)
+def simulate(draws, rules, state, out, amend):
+    """Every run of a chunk, round after round until one ends the run (the batch engine)."""
+    for k in range(out.status.shape[0]):
+        start_run(k, draws, rules, state)
+        result = play_round(1, k, draws, rules, state, amend)
+        while result.outcome == RoundOutcome.CONTINUE:
+            result = play_round(result.t + 1, k, draws, rules, state, amend)
+        record_outcome(k, result, state, out)
