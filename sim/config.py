@@ -2,16 +2,19 @@
 
 The defaults list in ``conf/config.yaml`` starts from ``negsim_schema``, so a wrong type or an
 unknown key anywhere (a typo in a scenario file included) fails before anything runs.
-Meaning (known levels, priors inside their ranges) is checked by :mod:`sim.scenario`.
+Meaning (known levels, priors inside their ranges) is checked by :mod:`sim.scenario`. The
+scenario's prior fields are derived from the parameter table (:mod:`sim.parameters`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
+
+from sim.parameters import owned_by
 
 
 @dataclass
@@ -34,37 +37,57 @@ class ItemConf:
     description: str = ""
 
 
-@dataclass
-class RatifierConf:
-    name: str = ""
-    items: List[str] = field(default_factory=list)
-    bias: PriorConf = MISSING
+def _prior_type(keys: tuple[str, ...]):
+    """``PriorConf``, inside one ``Dict[str, ...]`` per placeholder left in ``keys``."""
+    kind = PriorConf
+    for key in reversed(keys[1:]):
+        if key.startswith("{"):
+            kind = Dict[str, kind]
+    return kind
 
 
-@dataclass
-class ActorConf:
-    description: str = ""
-    must_accept_every_text: bool = False
-    veto_items: List[str] = field(default_factory=list)
-    values: Dict[str, Dict[str, PriorConf]] = field(default_factory=dict)
-    salience: Dict[str, PriorConf] = field(default_factory=dict)
-    reservation: PriorConf = MISSING
-    opening_surplus: PriorConf = MISSING
-    deadline: PriorConf = MISSING
-    concession_exponent: PriorConf = MISSING
-    ratifier: Optional[RatifierConf] = None
+def _parameter_fields(owner: str, node: str | None = None) -> list[tuple]:
+    """The fields of the sampled parameters of ``owner`` (``actors`` or ``escalation``) that
+    live directly in the node (``node=None``) or in its sub-node ``node`` (``ratifier``);
+    derived from :data:`sim.parameters.PARAMETERS`."""
+    fields = []
+    for parameter in owned_by(owner):
+        key = parameter.key
+        sub = key[0] if len(key) > 1 and not key[1].startswith("{") else None
+        if sub != node:
+            continue
+        key = key[1:] if sub else key
+        kind = _prior_type(key)
+        if kind is PriorConf:
+            default = field(default=MISSING) if parameter.required else field(default=None)
+            kind = kind if parameter.required else Optional[PriorConf]
+        else:
+            default = field(default_factory=dict)
+        fields.append((key[0], kind, default))
+    return fields
 
 
-@dataclass
-class EscalationConf:
-    start_rung: int = 1
-    actor: str = "russia"
-    beta0: PriorConf = MISSING
-    beta_gap: PriorConf = MISSING
-    beta_time: PriorConf = MISSING
-    p_deadline: PriorConf = MISSING
-    p_spillover: PriorConf = MISSING
-    shifts: Dict[str, Dict[str, PriorConf]] = field(default_factory=dict)
+RatifierConf = make_dataclass(
+    "RatifierConf",
+    [("name", str, field(default="")), ("items", List[str], field(default_factory=list))]
+    + [(name, PriorConf, field(default=MISSING)) for name, _, _ in _parameter_fields("actors", "ratifier")],
+)
+
+ActorConf = make_dataclass(
+    "ActorConf",
+    [
+        ("description", str, field(default="")),
+        ("must_accept_every_text", bool, field(default=False)),
+        ("veto_items", List[str], field(default_factory=list)),
+        *_parameter_fields("actors"),
+        ("ratifier", Optional[RatifierConf], field(default=None)),
+    ],
+)
+
+EscalationConf = make_dataclass(
+    "EscalationConf",
+    [("start_rung", int, field(default=1)), ("actor", str, field(default="russia")), *_parameter_fields("escalation")],
+)
 
 
 @dataclass
