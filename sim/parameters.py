@@ -174,3 +174,16 @@ Fields follow :data:`PARAMETERS`; shapes ``(runs, actors[, items[, levels]])``."
 EscalationDraws = collections.namedtuple("EscalationDraws", [p.name for p in owned_by("escalation")])
 EscalationDraws.__doc__ = """Per-run escalation parameters: ``(runs,)`` scalars and ``shifts``
 ``(runs, rungs, actors)``. Fields follow :data:`PARAMETERS`."""
+
+
+def markdown_table() -> str:
+    """The parameter list of ``docs/scenario-format.md`` (a test keeps the two equal)."""
+    lines = [
+        "| path (stream name; outcome column `scenario.<path>`) | per | allowed | required | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for p in PARAMETERS:
+        per = " × ".join(p.shape.value) or "run"
+        required = "yes" if p.required else f"no (default {p.default:g})"
+        lines.append(f"| `{p.path}` | {per} | {p.allowed} | {required} | {p.doc} |")
+    return "\n".join(lines)
