@@ -1,9 +1,11 @@
 """Fixtures for the command-line and configuration tests (``tests/cli/``).
 
-The command is run for real, in a subprocess (``python -m sim`` or the ``negsim`` console
-script of the interpreter running the tests), with its working directory in a temporary
-folder and ``hydra.run.dir`` / ``hydra.sweep.dir`` pointing there, so that nothing is written
-into the repository. Scenario files for a test are built from a bundled scenario's plain data
+The command is run for real (``python -m sim`` or the ``negsim`` console script's entry
+point): in this process by default (:func:`tests.support.run_in_process`: its ``main()`` with
+``sys.argv``, working directory and environment patched and its output captured), or in a
+subprocess of its own with ``process=True`` (for the few end-to-end tests), with its working
+directory in a temporary folder and ``hydra.run.dir`` / ``hydra.sweep.dir`` pointing there, so
+that nothing is written into the repository. Scenario files for a test are built from a bundled scenario's plain data
 (``yaml.safe_load``), changed, and dumped into the test's temporary folder.
 
 Only fixtures are shared (no ``from conftest import ...``); the names differ from those of
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import Completed, command_for
+from tests.support import Completed, command_for, run_in_process
 from tests.support import run_command as run_shared
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,16 +28,21 @@ CONF_DIR = REPO / "conf"
 SCENARIO_DIR = REPO / "scenarios"
 
 
-def run_command(args: list[str], cwd: Path, entry: str = "module") -> Completed:
-    """Run ``python -m sim ARGS`` (``entry="module"``) or ``negsim ARGS`` (``entry="script"``)."""
+def run_command(args: list[str], cwd: Path, entry: str = "module", process: bool = False) -> Completed:
+    """Run ``python -m sim ARGS`` (``entry="module"``) or ``negsim ARGS`` (``entry="script"``),
+    in this process, or in a subprocess with ``process=True``."""
     if entry not in ("module", "script"):
         raise ValueError(entry)
-    return run_shared(command_for("sim" if entry == "module" else "negsim", args), cwd)
+    name = "sim" if entry == "module" else "negsim"
+    if process:
+        return run_shared(command_for(name, args), cwd)
+    return run_in_process(name, args, cwd)
 
 
 @pytest.fixture(scope="session")
 def negsim():
-    """``negsim(args, cwd, entry="module")``: run the command, return a :class:`tests.support.Completed`."""
+    """``negsim(args, cwd, entry="module", process=False)``: run the command (in this process
+    unless ``process=True``), return a :class:`tests.support.Completed`."""
     return run_command
 
 

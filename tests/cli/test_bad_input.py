@@ -1,8 +1,12 @@
-"""Bad input on the real command line (``python -m sim ...`` in a subprocess).
+"""Bad input on the real command line (``python -m sim ...``).
 
 Each case must end the way ``sim/app.py`` promises: exit status 2, exactly one line on
 stderr naming the field and the bad value, no traceback, and no results (the command line is
 composed and validated before Hydra creates a run directory, so not even that exists).
+
+Every case runs the command's entry point in this process (:func:`tests.support.run_in_process`);
+one command-line case and one scenario-file case also run in a process of their own, as a
+user's shell would start it.
 """
 
 from __future__ import annotations
@@ -228,10 +232,7 @@ def _has_token(line: str, token: str) -> bool:
     return re.search(rf"(?<!\w)(?<!\d\.){re.escape(token)}(?!\w|\.\d)", line) is not None
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
-def test_bad_input_fails_with_one_line_and_no_results(
-    case: Case, tmp_path: Path, negsim, scenario_data, write_scenario
-):
+def _check_bad_input(case: Case, tmp_path: Path, negsim, scenario_data, write_scenario, process: bool) -> None:
     scenario_path = tmp_path / "scenarios" / f"{case.stem}.yaml"
     if case.mutate is not None:
         data = scenario_data("lieven_2022")
@@ -246,7 +247,7 @@ def test_bad_input_fails_with_one_line_and_no_results(
         args.append(N_RUNS)
     args += [f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'multirun'}"]
 
-    result = negsim(args, cwd=tmp_path)
+    result = negsim(args, cwd=tmp_path, process=process)
     report = result.describe()
 
     assert result.returncode == 2, report
@@ -263,3 +264,21 @@ def test_bad_input_fails_with_one_line_and_no_results(
     assert not results, f"results written despite the error: {results}\n{report}"
     assert not (tmp_path / "run").exists(), f"a run directory was created\n{report}"
     assert not (tmp_path / "multirun").exists(), f"a sweep directory was created\n{report}"
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
+def test_bad_input_fails_with_one_line_and_no_results(
+    case: Case, tmp_path: Path, negsim, scenario_data, write_scenario
+):
+    _check_bad_input(case, tmp_path, negsim, scenario_data, write_scenario, process=False)
+
+
+IN_A_PROCESS = ("probability_above_one_uniform", "actor_field_typo")  # a command-line case, a file case
+assert set(IN_A_PROCESS) <= {c.id for c in CASES}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in IN_A_PROCESS], ids=lambda c: c.id)
+def test_bad_input_in_a_process_of_its_own(case: Case, tmp_path: Path, negsim, scenario_data, write_scenario):
+    """End to end: ``python -m sim`` started as a process, as from a shell (its stderr is the
+    process's, with whatever an interpreter's start-up and imports print)."""
+    _check_bad_input(case, tmp_path, negsim, scenario_data, write_scenario, process=True)

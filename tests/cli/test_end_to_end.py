@@ -1,7 +1,11 @@
 """End-to-end runs of the real command (``negsim`` / ``python -m sim``) with small Monte Carlos.
 
-Each run is a module-scoped fixture, made once and checked by several tests, to keep the
-number of subprocesses (about 3 s of start-up each) small.
+The reference run (``base``) is the installed ``negsim`` console script in a process of its
+own, figures and terminal summary on; every other run calls the command's entry point in this
+process (:func:`tests.support.run_in_process`), which saves an interpreter start, the imports
+and loading the compiled code (about 2-3 s) per run. ``base_module`` (``python -m sim``, in
+this process) must equal ``base`` byte for byte: the in-process runs are the real command's.
+Each run is a module-scoped fixture, made once and checked by several tests.
 """
 
 from __future__ import annotations
@@ -52,10 +56,10 @@ class Run:
         return pq.read_table(self.parquet)
 
 
-def _run(negsim, tmp_path_factory, name: str, args: list[str], entry: str = "module") -> Run:
+def _run(negsim, tmp_path_factory, name: str, args: list[str], entry: str = "module", process: bool = False) -> Run:
     root = tmp_path_factory.mktemp(name)
     out = root / "run"
-    return Run(negsim([*args, f"hydra.run.dir={out}"], cwd=root, entry=entry), out)
+    return Run(negsim([*args, f"hydra.run.dir={out}"], cwd=root, entry=entry, process=process), out)
 
 
 def _lieven() -> dict:
@@ -65,13 +69,14 @@ def _lieven() -> dict:
 
 @pytest.fixture(scope="module")
 def base(negsim, tmp_path_factory) -> Run:
-    """The ``negsim`` console script, defaults but n and seed, figures and terminal summary on."""
-    return _run(negsim, tmp_path_factory, "base", BASE, entry="script")
+    """The ``negsim`` console script in a process of its own, defaults but n and seed, figures
+    and terminal summary on."""
+    return _run(negsim, tmp_path_factory, "base", BASE, entry="script", process=True)
 
 
 @pytest.fixture(scope="module")
 def base_module(negsim, tmp_path_factory) -> Run:
-    """The same command line through ``python -m sim``."""
+    """The same command line through ``python -m sim``, in this process."""
     return _run(negsim, tmp_path_factory, "base_module", BASE, entry="module")
 
 

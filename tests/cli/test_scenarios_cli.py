@@ -1,7 +1,9 @@
 """The ``negsim-scenarios`` command (``sim/scenarios_cli.py``) and the two-actor template.
 
-Most cases call ``main(argv)`` in-process (fast); a few run the installed console script in a
-subprocess to check the entry point, the single stderr line and the absence of tracebacks. The
+Most cases call ``main(argv)`` in-process (fast); one runs the installed console script's
+entry point as a command (:func:`tests.support.run_in_process`: ``sys.argv``, exit status,
+stdout and stderr as a process would have them) to check the entry point, the single stderr
+line and the absence of tracebacks. The
 template (``docs/examples/two_actor_template.yaml``) is loaded, shown, checked against the JSON
 Schema and run through ``negsim scenario_file=...``.
 """
@@ -11,8 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ import yaml
 
 from sim import scenarios_cli
 from sim.scenario import scenario_from_dict
+from tests.support import run_in_process
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = REPO / "scenarios"
@@ -223,24 +224,17 @@ def test_usage_errors(capsys, argv, message):
     assert message in one_error_line(code, err)
 
 
-def _script() -> Path:
-    script = Path(sys.executable).with_name("negsim-scenarios")
-    if not script.exists():
-        pytest.fail(f"console script not found next to the interpreter: {script} (reinstall the package)")
-    return script
-
-
 def test_console_script(tmp_path):
     """The installed entry point: output on success; one stderr line, exit 2, no traceback on error."""
-    ok = subprocess.run([str(_script()), "list"], capture_output=True, text=True, timeout=300)
-    assert ok.returncode == 0, ok.stderr
+    ok = run_in_process("negsim-scenarios", ["list"], cwd=tmp_path)
+    assert ok.returncode == 0, ok.describe()
     assert len(ok.stdout.splitlines()) == 1 + len(BUNDLED)
     bad = tmp_path / "broken.yaml"
     data = _lieven()
     data["name"] = "broken"
     _bad_prior(data)
     bad.write_text(yaml.safe_dump(data), encoding="utf-8")
-    failed = subprocess.run([str(_script()), "show", str(bad)], capture_output=True, text=True, timeout=300)
+    failed = run_in_process("negsim-scenarios", ["show", str(bad)], cwd=tmp_path)
     assert failed.returncode == 2
     assert failed.stdout == ""
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
