@@ -1,8 +1,10 @@
 """Helpers for the scale-out tests (``tests/scaleout/``): launchers, resumable sweeps,
 complete-or-clearly-incomplete run directories, progress bar, bad launch input.
 
-As in ``tests/cli/``, the real command runs in a subprocess (``python -m sim``) with its
-working directory and every output in a temporary folder. A small sweep of four points
+As in ``tests/cli/``, the real command (``python -m sim``) runs with its working directory and
+every output in a temporary folder: in this process (:func:`tests.support.run_in_process`) by
+default, in a subprocess with ``process=True`` where a process of its own is the point (the
+joblib and submitit launchers, SIGKILL, a pseudo-terminal). A small sweep of four points
 (two seeds x two scenarios, 2,000 runs each) is run once per session with the basic launcher:
 it is the reference that other launchers, and resumed sweeps, must reproduce.
 """
@@ -25,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tests.support import TIMEOUT, Completed, command_for, environment, run_command  # noqa: F401 (environment: re-exported)
+from tests.support import TIMEOUT, Completed, command_for, environment, run_command, run_in_process  # noqa: F401 (environment: re-exported)
 
 POINTS = ["mc.seed=1,2", "scenario=lieven_2022,us_response_2022"]
 SWEEP = ["-m", *POINTS, "mc.n_runs=2000", "figures=false", "quiet=true"]
@@ -37,9 +39,13 @@ def command(args: list[str]) -> list[str]:
     return command_for("sim", args)
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Completed:
-    """Run ``python -m sim ARGS`` to its end."""
-    return run_command(command(args), cwd, env=env)
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, process: bool = False, terminal: bool = False) -> Completed:
+    """Run ``python -m sim ARGS`` to its end: in this process (``terminal``: with a stderr that
+    says it is a terminal), or in a subprocess with ``process=True``."""
+    if process:
+        assert not terminal, "a process on a terminal: run_on_terminal"
+        return run_command(command(args), cwd, env=env)
+    return run_in_process("sim", args, cwd, env=env, terminal=terminal)
 
 
 def points(sweep_dir: Path) -> dict[str, list[Path]]:

@@ -131,7 +131,7 @@ def test_a_killed_sweep_resumes_to_the_uninterrupted_result(reference_sweep, tmp
         if not (job_dir / "summary.json").exists():
             assert not (job_dir / "outcomes.parquet").exists() or (job_dir / "INCOMPLETE").exists(), job_dir
 
-    result = run(args, cwd=tmp_path)
+    result = run(args, cwd=tmp_path, process=True)  # the joblib launcher again, as a user re-runs it
     assert result.returncode == 0, result.describe()
     skipped = result.stdout.count(SKIP) + result.stderr.count(SKIP)
     assert skipped == len(complete), result.describe()
