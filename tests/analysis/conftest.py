@@ -1,8 +1,9 @@
 """Fixtures for the analysis tests (``tests/analysis/``).
 
-Commands run for real in a subprocess (the console scripts next to the interpreter running
-the tests), with their working directory in a temporary folder, so nothing is written into
-the repository. Only fixtures are shared (no ``from conftest import ...``); names differ from
+Commands run for real (the console scripts' entry points, ``main()`` with ``sys.argv``,
+working directory and environment patched: :func:`tests.support.run_in_process`), in this
+process unless ``process=True`` asks for a subprocess, with their working directory in a
+temporary folder, so nothing is written into the repository. Only fixtures are shared (no ``from conftest import ...``); names differ from
 those of ``tests/conftest.py`` and ``tests/cli/conftest.py``.
 """
 
@@ -13,17 +14,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import Completed, command_for, run_command
+from tests.support import Completed, command_for, run_command, run_in_process
 
 
-def run_script(name: str, args: list[str], cwd: Path) -> Completed:
-    """Run console script ``name`` (or ``python -m sim`` for ``name == "sim"``)."""
-    return run_command(command_for(name, args), cwd)
+def run_script(name: str, args: list[str], cwd: Path, process: bool = False) -> Completed:
+    """Run console script ``name`` (or ``python -m sim`` for ``name == "sim"``), in this
+    process or, with ``process=True``, in a subprocess."""
+    if process:
+        return run_command(command_for(name, args), cwd)
+    return run_in_process(name, args, cwd)
 
 
 @pytest.fixture(scope="session")
 def script():
-    """``script(name, args, cwd)``: run a console script, return a :class:`Completed`."""
+    """``script(name, args, cwd, process=False)``: run a console script, return a :class:`Completed`."""
     return run_script
 
 
