@@ -3,8 +3,8 @@
 Commands run for real (the console scripts' entry points, ``main()`` with ``sys.argv``,
 working directory and environment patched: :func:`tests.support.run_in_process`), in this
 process unless ``process=True`` asks for a subprocess, with their working directory in a
-temporary folder, so nothing is written into the repository. Only fixtures are shared (no ``from conftest import ...``); names differ from
-those of ``tests/conftest.py`` and ``tests/cli/conftest.py``.
+temporary folder, so nothing is written into the repository. Only fixtures are shared (no
+``from conftest import ...``); names differ from those of ``tests/conftest.py`` and ``tests/cli/conftest.py``.
 """
 
 from __future__ import annotations
