@@ -1,6 +1,6 @@
 """Fixtures for the teaching tools' tests (``tests/teaching/``): the console scripts of the
-interpreter running the tests, run in a temporary folder, and the transcript's composed
-config. Only fixtures are shared; the names differ from those of ``tests/conftest.py`` and
+interpreter running the tests, run in a temporary folder (in this process, or in a subprocess
+with ``process=True``), and the transcript's composed config. Only fixtures are shared; the names differ from those of ``tests/conftest.py`` and
 ``tests/cli/conftest.py``.
 """
 
@@ -10,16 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Completed, environment, run_command, script_path
+from tests.support import Completed, environment, run_command, run_in_process, script_path
 
 TIMEOUT = 300  # seconds; a hung command fails its test instead of the whole suite
 
 
 @pytest.fixture(scope="session")
 def run_script():
-    """``run_script(name, args, cwd)``: run a console script, return a :class:`Completed`."""
+    """``run_script(name, args, cwd, process=False)``: run a console script (its entry point
+    in this process, or the installed script in a subprocess with ``process=True``), return a
+    :class:`Completed`."""
 
-    def run(name: str, args: list[str], cwd: Path) -> Completed:
+    def run(name: str, args: list[str], cwd: Path, process: bool = False) -> Completed:
+        if not process:
+            return run_in_process(name, args, cwd, env=environment(COLUMNS="100"))
         command = [str(script_path(name)), *args]
         return run_command(command, cwd, env=environment(COLUMNS="100"), timeout=TIMEOUT)
 

@@ -1,6 +1,7 @@
 """``negsim-transcript``: run K replayed with the Mesa model is run K of the Monte Carlo.
 
-The reference is the real ``negsim`` command (batch engine): its ``outcomes.parquet`` row
+The reference is the real ``negsim`` command (batch engine, its entry point run in this
+process): its ``outcomes.parquet`` row
 ``run == K`` must have the transcript's status, rounds, highest rung, blocker and final
 package. The narration recomputes each round's amendment or offer with the core functions and
 raises if it disagrees with the model, so replaying many runs checks the narration too.
@@ -87,6 +88,7 @@ def test_command_writes_transcript_table_and_figure(outcomes, run_script, tmp_pa
         "negsim-transcript",
         ["scenario=lieven_2022", f"mc.seed={SEED}", f"run={k}", f"hydra.run.dir={out}"],
         tmp_path,
+        process=True,  # end to end: the installed script, as a student runs it
     )
     assert done.returncode == 0, done.describe()
     assert "Round 1" in done.stdout and "Traceback" not in done.stderr, done.describe()
