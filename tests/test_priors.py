@@ -9,13 +9,9 @@ import pytest
 from scipy import stats
 
 from sim.errors import ConfigError
+from sim.parameters import POSITIVE, PROBABILITY, REAL, UNIT, Range
 from sim.priors import Prior, parse_prior
 from sim.sampling import open_uniforms
-
-UNIT = (-1.0, 1.0)
-PROBABILITY = (0.0, 1.0)
-REAL = (-math.inf, math.inf)
-POSITIVE = (math.ulp(0.0), math.inf)
 
 # Uniforms strictly inside (0, 1), from open_uniforms' smallest value (2^-54) to 1 - 1e-6.
 U = np.concatenate([[2.0**-54, 1e-12, 1e-6], np.linspace(0.001, 0.999, 999), [1 - 1e-6]])
@@ -212,6 +208,58 @@ def test_support_outside_the_allowed_range(node, allowed, path):
 def test_support_inside_the_allowed_range(node, allowed):
     """Supports on or inside the allowed range's bounds are accepted."""
     assert isinstance(parse_prior(node, "p", allowed), Prior)
+
+
+def test_support_message_names_the_range():
+    """The error gives the prior's support and the range, open or closed at its low end."""
+    with pytest.raises(ConfigError) as error:
+        parse_prior(prior("uniform", low=0.0, high=10.0), "actors.us.deadline", POSITIVE)
+    assert error.value.reason == (
+        "support [0, 10] of this uniform prior leaves the allowed range (0, inf]"
+    )
+    with pytest.raises(ConfigError) as error:
+        parse_prior(prior("uniform", low=-0.5, high=1.5), "actors.us.reservation", UNIT)
+    assert error.value.reason.endswith("leaves the allowed range [-1, 1]")
+
+
+@pytest.mark.parametrize(
+    "allowed, range_",
+    [
+        ((0.0, 1.0), PROBABILITY),
+        ((-1.0, 1.0), UNIT),
+        ((0.0, math.inf, True), POSITIVE),
+        ((-math.inf, math.inf), REAL),
+    ],
+)
+def test_a_tuple_is_still_a_range(allowed, range_):
+    """``(low, high)`` and ``(low, high, open_low)`` still work as ``allowed``, exactly as the
+    Range they spell: same accepted priors, same rejections, same messages."""
+    assert Range(*allowed) == range_
+    nodes = [
+        prior("uniform", low=0.0, high=1.0),  # both bounds closed
+        prior("uniform", low=0.25, high=0.5),
+        prior("uniform", low=-0.5, high=0.5),
+        prior("fixed", value=1.5),
+        prior("normal", mean=0.0, sd=1.0),
+        prior("truncnormal", mean=5.0, sd=3.0, low=1.0, high=12.0),
+    ]
+    verdicts = []
+    for node in nodes:
+        outcomes = []
+        for bounds in (allowed, range_):
+            try:
+                outcomes.append(parse_prior(node, "p", bounds))
+            except ConfigError as error:
+                outcomes.append(error.reason)
+        assert outcomes[0] == outcomes[1], node
+        verdicts.append(isinstance(outcomes[0], Prior))
+    expected = {
+        "[0, 1]": [True, True, False, False, False, False],
+        "[-1, 1]": [True, True, True, False, False, False],
+        "(0, inf]": [False, True, False, True, False, True],
+        "[-inf, inf]": [True] * 6,
+    }
+    assert verdicts == expected[str(range_)]
 
 
 @pytest.mark.parametrize("missing", ["rationale", "source"])

@@ -8,12 +8,43 @@ import zlib
 import numpy as np
 import pytest
 
+from sim.core import bundles
+from sim.parameters import ActorDraws, EscalationDraws
 from sim.protocols import Protocol
 from sim.sampling import BLOCK_SIZE, Draws, draw, open_uniforms, stream_uniforms
 from sim.scenario import scenario_from_dict
 
 B = BLOCK_SIZE
-ARRAY_FIELDS = [f.name for f in dataclasses.fields(Draws) if f.name not in ("start", "parameters")]
+# Every array of a chunk's draws, as (part of the bundle, field): the actors' and the
+# escalation's parameters (from the parameter table) and the random events' uniforms.
+ARRAY_FIELDS = [
+    (part, name)
+    for part, fields in (
+        ("actors", ActorDraws._fields),
+        ("escalation", EscalationDraws._fields),
+        ("events", bundles.Events._fields),
+    )
+    for name in fields
+]
+
+
+def array(draws: Draws, field: tuple[str, str]) -> np.ndarray:
+    part, name = field
+    return getattr(getattr(draws, part), name)
+
+
+def test_array_fields_are_every_array_of_the_bundle(small_scenario):
+    """The bundle holds exactly these arrays, each with the run as its first axis, so the
+    field-by-field comparisons below miss none."""
+    d = draw(small_scenario, Protocol(max_rounds=3), 0, 0, 5)
+    assert bundles.Draws._fields == ("actors", "escalation", "events")
+    bundle = d.bundle
+    fields = [(part, name) for part in bundle._fields for name in getattr(bundle, part)._fields]
+    assert fields == ARRAY_FIELDS
+    assert len(ARRAY_FIELDS) == 7 + 6 + 3
+    assert all(array(d, field).shape[0] == 5 for field in ARRAY_FIELDS)
+    assert d.actors is bundle.actors and d.escalation is bundle.escalation
+    assert d.events is bundle.events
 
 
 def test_block_size_is_the_documented_constant():
@@ -62,20 +93,24 @@ def test_streams_differ_by_name_and_seed():
 
 
 def assert_draws_equal(left: Draws, right: Draws) -> None:
-    for name in ARRAY_FIELDS:
-        assert np.array_equal(getattr(left, name), getattr(right, name)), name
+    for field in ARRAY_FIELDS:
+        assert np.array_equal(array(left, field), array(right, field)), field
     assert left.parameters.keys() == right.parameters.keys()
     for path in left.parameters:
         assert np.array_equal(left.parameters[path], right.parameters[path]), path
 
 
 def concatenate(parts: list[Draws]) -> Draws:
+    joined = [
+        type(part)(*(np.concatenate([d.bundle[j][i] for d in parts]) for i in range(len(part))))
+        for j, part in enumerate(parts[0].bundle)
+    ]
     return Draws(
         start=parts[0].start,
+        bundle=bundles.Draws(*joined),
         parameters={
             p: np.concatenate([d.parameters[p] for d in parts]) for p in parts[0].parameters
         },
-        **{name: np.concatenate([getattr(d, name) for d in parts]) for name in ARRAY_FIELDS},
     )
 
 
@@ -91,9 +126,9 @@ def test_draw_in_chunks_equals_draw_at_once(bundled_scenario):
     assert [p.start for p in parts] == [0, 5, B - 1, B + 3]
     assert_draws_equal(concatenate(parts), whole)
     assert whole.n == n
-    assert whole.u_round.shape == (n, 4)
-    assert whole.values.shape == (n, 4, 5, 3)
-    assert whole.shifts.shape == (n, 5, 4)
+    assert whole.events.u_round.shape == (n, 4)
+    assert whole.actors.values.shape == (n, 4, 5, 3)
+    assert whole.escalation.shifts.shape == (n, 5, 4)
 
 
 def test_draws_run_is_one_run(bundled_scenario):
@@ -116,38 +151,47 @@ def test_draws_follow_the_priors(bundled_scenario):
     r = priors["actors.russia.reservation"].ppf(
         open_uniforms(stream_uniforms(2, "actors.russia.reservation", 0, 50))
     )
-    assert np.array_equal(d.reservation[:, russia], r)
+    actors, escalation, events = d.actors, d.escalation, d.events
+    assert np.array_equal(actors.reservation[:, russia], r)
     path = "actors.russia.values.nato_membership.permanent_ban"
     v = priors[path].ppf(open_uniforms(stream_uniforms(2, path, 0, 50)))
-    assert np.array_equal(d.values[:, russia, items.index("nato_membership"), 2], v)
-    assert np.all(d.values[:, :, :, 0] == 0.0)  # level 0 is worth 0
-    assert np.all(d.values[:, :, items.index("intermediate_missiles"), 2] == 0.0)  # padding
+    assert np.array_equal(actors.values[:, russia, items.index("nato_membership"), 2], v)
+    assert np.all(actors.values[:, :, :, 0] == 0.0)  # level 0 is worth 0
+    assert np.all(actors.values[:, :, items.index("intermediate_missiles"), 2] == 0.0)  # padding
     t = stream_uniforms(2, "actors.russia.deadline", 0, 50)
     assert np.array_equal(
-        d.deadline[:, russia], np.ceil(priors["actors.russia.deadline"].ppf(open_uniforms(t)))
+        actors.deadline[:, russia], np.ceil(priors["actors.russia.deadline"].ppf(open_uniforms(t)))
     )
-    assert d.deadline.dtype == np.int64
-    assert np.array_equal(d.u_round[:, 2], stream_uniforms(2, "round.3", 0, 50))
-    assert np.array_equal(d.u_deadline, stream_uniforms(2, "deadline", 0, 50))
-    assert np.array_equal(d.u_spill, stream_uniforms(2, "spill", 0, 50))
+    assert actors.deadline.dtype == np.int64
+    assert np.array_equal(events.u_round[:, 2], stream_uniforms(2, "round.3", 0, 50))
+    assert np.array_equal(events.u_deadline, stream_uniforms(2, "deadline", 0, 50))
+    assert np.array_equal(events.u_spill, stream_uniforms(2, "spill", 0, 50))
     rung_li = 2  # limited_incursion
     path = "escalation.shifts.limited_incursion.russia"
     assert np.array_equal(
-        d.shifts[:, rung_li, russia],
+        escalation.shifts[:, rung_li, russia],
         priors[path].ppf(open_uniforms(stream_uniforms(2, path, 0, 50))),
     )
-    assert np.all(d.shifts[:, :2] == 0.0)  # no shifts for diplomacy or the build-up
+    assert np.all(escalation.shifts[:, :2] == 0.0)  # no shifts for diplomacy or the build-up
+    # the same draws by path, for the outcome table
+    assert np.array_equal(d.parameters["actors.russia.reservation"], r)
+    assert np.array_equal(d.parameters[path], escalation.shifts[:, rung_li, russia])
 
 
 def test_fixed_priors_draw_their_value(small_scenario):
     """In the all-fixed scenario every draw is the prior's value (the draws are known)."""
     d = draw(small_scenario, Protocol(max_rounds=3), 0, 0, 4)
-    assert np.array_equal(d.weights, np.broadcast_to([1.0, 1.0, 2.0], (4, 4, 3)))
-    assert np.array_equal(d.reservation, np.full((4, 4), -1.0))
-    assert np.array_equal(d.deadline, np.full((4, 4), 4))
-    assert np.array_equal(d.values[0, 1], [[0.0, 0.5, 1.0], [0.0, 0.5, 0.0], [0.0, 0.5, 0.0]])
-    assert np.array_equal(d.beta0, np.full(4, -1000.0))
-    assert np.array_equal(d.bias, np.zeros((4, 4)))
+    actors, escalation = d.actors, d.escalation
+    assert np.array_equal(actors.salience, np.broadcast_to([1.0, 1.0, 2.0], (4, 4, 3)))
+    assert np.array_equal(actors.reservation, np.full((4, 4), -1.0))
+    assert np.array_equal(actors.opening_surplus, np.zeros((4, 4)))
+    assert np.array_equal(actors.deadline, np.full((4, 4), 4))
+    assert np.array_equal(actors.concession_exponent, np.ones((4, 4)))
+    assert np.array_equal(actors.values[0, 1], [[0.0, 0.5, 1.0], [0.0, 0.5, 0.0], [0.0, 0.5, 0.0]])
+    assert np.array_equal(escalation.beta0, np.full(4, -1000.0))
+    assert np.array_equal(actors.ratifier_bias, np.zeros((4, 4)))
+    assert np.array_equal(escalation.shifts, np.zeros((4, 5, 4)))  # no shifts given: 0
+    assert d.events.u_round.shape == (4, 3)
 
 
 def test_changing_one_prior_changes_nothing_else(bundled_scenario_data):
@@ -176,12 +220,14 @@ def test_changing_one_prior_changes_nothing_else(bundled_scenario_data):
             if path != changed:
                 assert np.array_equal(other.parameters[path], base.parameters[path]), path
         assert not np.array_equal(other.parameters[changed], base.parameters[changed])
-        for name in ARRAY_FIELDS:
-            if name != "reservation":
-                assert np.array_equal(getattr(other, name), getattr(base, name)), name
+        for field in ARRAY_FIELDS:
+            if field != ("actors", "reservation"):
+                assert np.array_equal(array(other, field), array(base, field)), field
         assert np.array_equal(
-            np.delete(other.reservation, 1, axis=1), np.delete(base.reservation, 1, axis=1)
+            np.delete(other.actors.reservation, 1, axis=1),
+            np.delete(base.actors.reservation, 1, axis=1),
         )
+        assert not np.array_equal(other.actors.reservation[:, 1], base.actors.reservation[:, 1])
 
 
 def test_fixed_to_random_prior_leaves_other_streams(scenario_dict, uniform_prior):
@@ -189,11 +235,11 @@ def test_fixed_to_random_prior_leaves_other_streams(scenario_dict, uniform_prior
     base = draw(scenario_from_dict(scenario_dict), Protocol(), 4, 0, 200)
     scenario_dict["escalation"]["beta0"] = uniform_prior(-3.0, -2.0)
     other = draw(scenario_from_dict(scenario_dict), Protocol(), 4, 0, 200)
-    for name in ARRAY_FIELDS:
-        if name != "beta0":
-            assert np.array_equal(getattr(other, name), getattr(base, name)), name
+    for field in ARRAY_FIELDS:
+        if field != ("escalation", "beta0"):
+            assert np.array_equal(array(other, field), array(base, field)), field
     expected = -3.0 + open_uniforms(stream_uniforms(4, "escalation.beta0", 0, 200)) * 1.0
-    assert np.array_equal(other.beta0, expected)
+    assert np.array_equal(other.escalation.beta0, expected)
 
 
 def test_more_rounds_leave_earlier_rounds_unchanged(bundled_scenario):
@@ -201,10 +247,11 @@ def test_more_rounds_leave_earlier_rounds_unchanged(bundled_scenario):
     scenario = bundled_scenario("lieven_2022")
     short = draw(scenario, Protocol(max_rounds=3), 1, 0, 500)
     long = draw(scenario, Protocol(max_rounds=12), 1, 0, 500)
-    assert np.array_equal(long.u_round[:, :3], short.u_round)
-    for name in ARRAY_FIELDS:
-        if name != "u_round":
-            assert np.array_equal(getattr(long, name), getattr(short, name)), name
+    assert np.array_equal(long.events.u_round[:, :3], short.events.u_round)
+    assert long.events.u_round.shape == (500, 12)
+    for field in ARRAY_FIELDS:
+        if field != ("events", "u_round"):
+            assert np.array_equal(array(long, field), array(short, field)), field
 
 
 def test_ultimatum_forces_every_deadline_to_one(bundled_scenario):
@@ -213,10 +260,11 @@ def test_ultimatum_forces_every_deadline_to_one(bundled_scenario):
     scenario = bundled_scenario("lieven_2022")
     ultimatum = draw(scenario, Protocol("ultimatum", max_rounds=1), 6, 0, 1000)
     single = draw(scenario, Protocol(max_rounds=1), 6, 0, 1000)
-    assert np.array_equal(ultimatum.deadline, np.ones((1000, 4), dtype=np.int64))
-    assert not np.array_equal(single.deadline, ultimatum.deadline)
+    assert np.array_equal(ultimatum.actors.deadline, np.ones((1000, 4), dtype=np.int64))
+    assert ultimatum.actors.deadline.dtype == np.int64
+    assert not np.array_equal(single.actors.deadline, ultimatum.actors.deadline)
     for actor in scenario.actor_names:
         assert np.array_equal(ultimatum.parameters[f"actors.{actor}.deadline"], np.ones(1000))
-    for name in ARRAY_FIELDS:
-        if name != "deadline":
-            assert np.array_equal(getattr(ultimatum, name), getattr(single, name)), name
+    for field in ARRAY_FIELDS:
+        if field != ("actors", "deadline"):
+            assert np.array_equal(array(ultimatum, field), array(single, field)), field

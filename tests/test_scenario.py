@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,49 @@ def test_priors_are_listed_by_dotted_path(small_scenario):
     assert "actors.us.ratifier.bias" in paths
     assert "actors.russia.ratifier.bias" not in paths
     assert "escalation.p_spillover" in paths
+
+
+def test_priors_come_in_table_order_actor_by_actor(small_scenario):
+    """priors() lists an actor's priors in the parameter table's order (values, salience,
+    reservation, opening_surplus, deadline, concession_exponent, ratifier bias), actor by
+    actor, then the escalation's; ``prior(path)`` is one of them."""
+    us = [
+        "values.alpha.a1", "values.alpha.a2", "values.beta.b1", "values.gamma.g1",
+        "salience.alpha", "salience.beta", "salience.gamma", "reservation", "opening_surplus",
+        "deadline", "concession_exponent",
+    ]  # fmt: skip
+    paths = list(small_scenario.priors())
+    assert paths[:12] == [f"actors.us.{p}" for p in us] + ["actors.us.ratifier.bias"]
+    assert paths[12:23] == [f"actors.russia.{p}" for p in us]
+    assert paths[-5:] == [
+        f"escalation.{p}" for p in ("beta0", "beta_gap", "beta_time", "p_deadline", "p_spillover")
+    ]
+    s = small_scenario
+    assert s.prior("actors.russia.values.alpha.a2").params == {"value": 1.0}
+    assert s.prior("actors.us.ratifier.bias").params == {"value": 0.0}
+    assert s.prior("actors.ukraine.deadline").params == {"value": 4}
+    assert s.prior("escalation.beta0").params == {"value": -1000.0}
+    assert s.prior("actors.nato_allies.salience.gamma").params == {"value": 2.0}
+    with pytest.raises(KeyError):
+        s.prior("actors.russia.ratifier.bias")  # Russia has no ratifier
+    with pytest.raises(KeyError):
+        s.prior("escalation.shifts.limited_incursion.russia")  # no shifts given
+    priors = s.priors()
+    priors.clear()  # a copy: the scenario keeps its own
+    assert len(s.priors()) == 4 * 11 + 1 + 5
+
+
+def test_actors_hold_their_roles_not_their_priors(small_scenario):
+    """An Actor is its place in the game; its sampled parameters are priors by path."""
+    actor = small_scenario.actors[2]
+    assert [f.name for f in dataclasses.fields(actor)] == [
+        "name", "description", "must_accept_every_text", "veto_items", "ratifier",
+    ]  # fmt: skip
+    assert (actor.name, actor.must_accept_every_text, actor.veto_items) == (
+        "ukraine", False, ("gamma",),
+    )  # fmt: skip
+    assert small_scenario.actors[0].ratifier.items == ("beta",)
+    assert small_scenario.actors[1].ratifier is None
 
 
 def test_default_start_rung_and_actor(scenario_dict):

@@ -40,10 +40,8 @@ import pytest
 
 from analysis import explorer
 from analysis.explorer import bargaining_solutions, explore, pareto_set
-from sim.core import decisions
 from sim.montecarlo import MonteCarlo, run_monte_carlo
 from sim.protocols import Protocol
-from sim.sampling import draw
 
 
 @pytest.fixture
@@ -167,18 +165,6 @@ def test_bargaining_solutions_edge_cases():
     # nothing individually rational
     none = bargaining_solutions(np.array([[-1.0, 1.0]]), d)
     assert none["nash"] is None and none["kalai_smorodinsky"] is None
-
-
-def test_utilities_bit_for_bit_with_the_core(bundled_scenario):
-    scenario = bundled_scenario("lieven_2022")
-    draws = draw(scenario, Protocol(), 11, 100, 140)
-    mine = explorer._utilities(draws, scenario.packages)
-    for k in range(draws.n):
-        for a in range(len(scenario.actors)):
-            table = np.empty(len(scenario.packages))
-            contributions = decisions.item_contributions(draws.values[k, a], draws.weights[k, a])
-            decisions.utility_table(contributions, scenario.n_levels, table)
-            assert np.array_equal(mine[k, a], table)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@
 Most numbers are dyadic (sums of powers of two), so float64 arithmetic is exact and the
 tests assert with ``==``. The running example is the small scenario of ``tests/conftest.py``:
 items alpha (3 levels), beta (2), gamma (2); salience weights (1, 1, 2) -> s = (1/4, 1/4, 1/2).
+The mediator's rank and amendment live with their protocol (tests/core/protocols/), the round
+that calls these decisions in tests/core/test_round.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim.core import decisions as d
-from sim.core.enums import Status
+from sim.core.enums import RoundOutcome, Status
+from sim.protocols import Protocol
+from sim.sampling import draw
 
 US, RUSSIA, UKRAINE, ALLIES = range(4)
 WEIGHTS = np.array([1.0, 1.0, 2.0])  # s = (0.25, 0.25, 0.5)
@@ -49,8 +53,6 @@ def contributions() -> np.ndarray:
     return np.stack([d.item_contributions(VALUES[a], WEIGHTS) for a in range(4)])
 
 
-# The mediator's functions, called in one place so that a change of their signature is
-# followed here only. They work on each actor's table of package utilities.
 def tables(contributions, n_levels, every_text, veto):
     """(utilities[a, p], asked[a, p], strides) for every package of the items."""
     packages = np.array(list(itertools.product(*(range(k) for k in n_levels))), dtype=np.int64)
@@ -58,20 +60,6 @@ def tables(contributions, n_levels, every_text, veto):
         [d.utility_table(c, n_levels, np.empty(len(packages))) for c in contributions]
     )
     return utilities, d.must_accept_table(every_text, veto, packages), d.package_strides(n_levels)
-
-
-def text_rank(contributions, aspirations, text, every_text=EVERY_TEXT, veto=VETO, n_levels=N_LEVELS):
-    utilities, asked, strides = tables(contributions, n_levels, every_text, veto)
-    aspirations = np.asarray(aspirations, dtype=np.float64)
-    return d.text_rank(utilities, asked, aspirations, d.package_index(text, strides))
-
-
-def best_amendment(
-    contributions, aspirations, text, n_levels=N_LEVELS, every_text=EVERY_TEXT, veto=VETO
-):
-    utilities, asked, strides = tables(contributions, n_levels, every_text, veto)
-    aspirations = np.asarray(aspirations, dtype=np.float64)
-    return d.best_amendment(utilities, asked, aspirations, n_levels, strides, text)
 
 
 # --- utility ---------------------------------------------------------------------------
@@ -194,123 +182,6 @@ def test_must_accept():
     assert not d.must_accept(False, veto, package(2, 0, 1))
     assert d.must_accept(False, veto, package(0, 1, 0))
     assert not d.must_accept(False, np.zeros(3, dtype=np.bool_), package(2, 1, 1))
-
-
-# --- the mediator ------------------------------------------------------------------------
-
-
-def test_text_rank_counts_refusals_and_shortfall(contributions):
-    """Rank = (refusing must-say-yes actors, sum of their shortfalls), aspirations
-    (us, russia, ukraine, allies) = (-0.0625, 0.375, -0.25, 0)."""
-    asp = [-0.0625, 0.375, -0.25, 0.0]
-    # (a0, b0, g0): only us and russia asked. us 0 >= -0.0625; russia 0 < 0.375 (short 0.375)
-    assert text_rank(contributions, asp, package(0, 0, 0)) == (1, 0.375)
-    # (a1, b1, g1): all four asked.
-    # us -0.0625-0.125-0.25 = -0.4375 (short 0.375); russia 0.5 >= 0.375;
-    # ukraine -0.5 (short 0.25); allies 0 >= 0 (equality: no refusal) -> (2, 0.625)
-    assert text_rank(contributions, asp, package(1, 1, 1)) == (2, 0.625)
-
-
-def test_text_rank_ignores_actors_not_asked(contributions):
-    """Actors not asked about a text do not enter its rank, however unhappy they are."""
-    asp = [-0.0625, 0.375, -0.25, 0.875]
-    # (a1, b0, g1): allies not asked (beta at level 0).
-    # us -0.3125 (short 0.25); russia 0.375 >= 0.375; ukraine -0.5 (short 0.25) -> (2, 0.5)
-    assert text_rank(contributions, asp, package(1, 0, 1)) == (2, 0.5)
-    # (a1, b1, g1): allies asked, 0 < 0.875 -> 0.375 + 0.25 + 0.875 = 1.5
-    assert text_rank(contributions, asp, package(1, 1, 1)) == (3, 1.5)
-
-
-def test_ranks_better_is_lexicographic_and_strict():
-    """Fewer refusals win whatever the shortfall; then a smaller shortfall; ties are not better."""
-    assert d.ranks_better(0, 5.0, 1, 0.0)
-    assert not d.ranks_better(2, 0.0, 1, 0.5)
-    assert d.ranks_better(1, 0.125, 1, 0.25)
-    assert not d.ranks_better(1, 0.25, 1, 0.25)
-    assert not d.ranks_better(1, 0.375, 1, 0.25)
-
-
-def test_best_amendment_round_1_of_the_trace(contributions):
-    """Text (a0, b0, g0), aspirations us -0.0625, russia 0.375, ukraine -0.25, allies -1.
-    current:    russia short 0.375                                       -> (1, 0.375)
-    alpha up:   russia 0.125 (short 0.25), us -0.0625 >= -0.0625          -> (1, 0.25)  best
-    beta up:    russia 0.125 (0.25), us -0.125 (0.0625)                   -> (2, 0.3125)
-    gamma up:   russia 0.25 (0.125), us -0.25 (0.1875), ukraine -0.5 (0.25) -> (3, 0.5625)"""
-    text = package(0, 0, 0)
-    new, amended = best_amendment(contributions, [-0.0625, 0.375, -0.25, -1.0], text)
-    assert amended
-    assert new.tolist() == [1, 0, 0]
-    assert text.tolist() == [0, 0, 0]  # the input is left alone
-
-
-def test_best_amendment_round_2_of_the_trace(contributions):
-    """Text (a1, b0, g0), aspirations us -0.125, russia 0.25, ukraine -0.25, allies -1.
-    current:    russia 0.125 (short 0.125)                                -> (1, 0.125)
-    alpha up:   russia 0.25 ok, us -0.25 (0.125)                          -> (1, 0.125) tie: no
-    alpha down: russia 0 (0.25)                                           -> (1, 0.25)
-    beta up:    russia 0.25 ok, us -0.1875 (0.0625)                       -> (1, 0.0625) best
-    gamma up:   russia 0.375 ok, us -0.3125 (0.1875), ukraine (0.25)      -> (2, 0.4375)"""
-    new, amended = best_amendment(contributions, [-0.125, 0.25, -0.25, -1.0], package(1, 0, 0))
-    assert amended
-    assert new.tolist() == [1, 1, 0]
-
-
-def test_best_amendment_ties_go_to_the_first_candidate(contributions):
-    """Text (a0, b0, g1), russia alone refusing (asp 0.75), everyone else accepting (asp -1).
-    current 0.25 (short 0.5); alpha up 0.375 (0.375); beta up 0.375 (0.375); gamma down 0 (0.75):
-    alpha up and beta up tie, alpha up comes first."""
-    new, amended = best_amendment(contributions, [-1.0, 0.75, -1.0, -1.0], package(0, 0, 1))
-    assert amended and new.tolist() == [1, 0, 1]
-
-
-ONE_ACTOR = dict(
-    every_text=np.array([True]),
-    veto=np.zeros((1, 2), dtype=np.bool_),
-    n_levels=np.array([3, 2], dtype=np.int64),
-)
-
-
-def test_best_amendment_order_up_before_down():
-    """From level 1 of alpha, up (level 2) and down (level 0) both gain 0.25: up is taken."""
-    c = np.array(
-        [[[0.0, -0.25, 0.0], [0.0, 0.0, 0.0]]]
-    )  # one actor: alpha (0, -0.25, 0), beta (0, 0)
-    new, amended = best_amendment(c, [0.5], package(1, 0), **ONE_ACTOR)
-    assert amended and new.tolist() == [2, 0]
-
-
-def test_best_amendment_order_item_1_down_before_item_2_up():
-    """alpha down (-0.25 -> 0) and beta up (-0.25 + 0.25 = 0) tie: alpha down comes first."""
-    c = np.array([[[0.0, -0.25, -0.5], [0.0, 0.25, 0.0]]])
-    new, amended = best_amendment(c, [0.5], package(1, 0), **ONE_ACTOR)
-    assert amended and new.tolist() == [0, 0]
-
-
-def test_best_amendment_needs_a_strict_improvement():
-    """When no amendment ranks strictly better, the text stays (and a copy is returned)."""
-    c = np.array([[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])  # every package worth 0: all tie
-    text = package(1, 1)
-    new, amended = best_amendment(c, [0.5], text, **ONE_ACTOR)
-    assert not amended
-    assert new.tolist() == [1, 1]
-    assert new is not text
-    new[0] = 2
-    assert text.tolist() == [1, 1]
-
-
-def test_best_amendment_stays_inside_the_levels():
-    """Candidates never leave [0, n_levels - 1]: at the top of every item only downs exist."""
-    c = np.array([[[0.0, 0.25, 0.5], [0.0, 0.5, 0.0]]])  # the top package is the best
-    new, amended = best_amendment(c, [1.0], package(2, 1), **ONE_ACTOR)
-    assert not amended and new.tolist() == [2, 1]
-
-
-def test_best_amendment_returns_a_copy_when_amended(contributions):
-    """The amended text is a new array; the caller's text is not modified."""
-    text = package(0, 0, 0)
-    new, _ = best_amendment(contributions, [-0.0625, 0.375, -0.25, -1.0], text)
-    assert new is not text and not np.shares_memory(new, text)
-    assert text.tolist() == [0, 0, 0]
 
 
 # --- escalation --------------------------------------------------------------------------
@@ -448,6 +319,38 @@ def test_utility_table_equals_utility_bit_for_bit(n_levels, seed):
     assert table.tolist() == expected
 
 
+def test_utility_tables_bit_for_bit_with_utility(bundled_scenario):
+    """``utility_tables`` (what the package explorer and the optimiser read) holds, for every
+    run, actor and package, exactly the float ``utility(item_contributions(v, w), x)``: the
+    sampled draws of 40 runs of the flagship scenario (108 packages)."""
+    scenario = bundled_scenario("lieven_2022")
+    draws = draw(scenario, Protocol(), 11, 100, 140)
+    actors = draws.actors
+    tables_ = d.utility_tables(actors.values, actors.salience, scenario.n_levels)
+    assert tables_.shape == (40, len(scenario.actors), 108) == (draws.n, 4, len(scenario.packages))
+    for k in range(draws.n):
+        for a in range(len(scenario.actors)):
+            c = d.item_contributions(actors.values[k, a], actors.salience[k, a])
+            expected = [d.utility(c, x) for x in scenario.packages]
+            assert tables_[k, a].tolist() == expected, (k, a)
+    # not vacuous: the runs' tables differ (random priors), and a table is not constant
+    assert not np.array_equal(tables_[0], tables_[1])
+    assert len(np.unique(tables_[0, RUSSIA])) > 10
+
+
+def test_utility_tables_by_hand():
+    """Two runs of the small scenario (the second with every weight doubled: the same
+    saliences): Russia's row is the hand-computed RUSSIA_UTILITIES, Ukraine's -1/2 exactly on
+    the g1 packages (odd numbers)."""
+    weights = np.broadcast_to(WEIGHTS, (2, 4, 3)).copy()
+    weights[1] *= 2.0
+    out = d.utility_tables(np.stack([VALUES, VALUES]), weights, N_LEVELS)
+    assert out.shape == (2, 4, 12)
+    assert out[0, RUSSIA].tolist() == out[1, RUSSIA].tolist() == RUSSIA_UTILITIES
+    assert out[0, UKRAINE].tolist() == [-0.5 if p % 2 else 0.0 for p in range(12)]
+    assert out[0, US, 11] == -0.625 and out[0, ALLIES].tolist() == [0.0] * 12
+
+
 def test_must_accept_table(contributions):
     """asked[a, p] = must_accept for every package: the US and Russia always; Ukraine when
     gamma is off 0 (packages with g = 1: odd numbers); the allies when beta is off 0."""
@@ -497,22 +400,26 @@ def test_first_refusing_ratifier_in_actor_order(contributions):
 
 
 @pytest.mark.parametrize(
-    "agreed, failed, rung, status",
+    "outcome, rung, status",
     [
-        (True, False, 1, Status.AGREEMENT),
-        (True, False, 3, Status.AGREEMENT),  # after a war, with continue_after_invasion
-        (False, True, 3, Status.RATIFICATION_FAILED),
-        (False, True, 1, Status.RATIFICATION_FAILED),
-        (False, False, 4, Status.NATO_RUSSIA_WAR),
-        (False, False, 3, Status.WAR),
-        (False, False, 2, Status.LIMITED_ESCALATION),
-        (False, False, 1, Status.STALEMATE),
-        (False, False, 0, Status.STALEMATE),
+        (RoundOutcome.AGREED, 1, Status.AGREEMENT),
+        (RoundOutcome.AGREED, 3, Status.AGREEMENT),  # after a war, with continue_after_invasion
+        (RoundOutcome.RATIFICATION_FAILED, 3, Status.RATIFICATION_FAILED),
+        (RoundOutcome.RATIFICATION_FAILED, 1, Status.RATIFICATION_FAILED),
+        (RoundOutcome.TALKS_ENDED, 4, Status.NATO_RUSSIA_WAR),
+        (RoundOutcome.TALKS_ENDED, 3, Status.WAR),
+        (RoundOutcome.LAST_ROUND, 3, Status.WAR),  # max_rounds after a war (keep talking)
+        (RoundOutcome.LAST_ROUND, 2, Status.LIMITED_ESCALATION),
+        (RoundOutcome.LAST_ROUND, 1, Status.STALEMATE),
+        (RoundOutcome.LAST_ROUND, 0, Status.STALEMATE),
     ],
 )
-def test_final_status(agreed, failed, rung, status):
-    """Statuses in DESIGN.md's order: agreement, ratification_failed, rung 4, 3, 2, else."""
-    assert d.final_status(agreed, failed, rung) == int(status)
+def test_run_status(outcome, rung, status):
+    """Statuses in DESIGN.md's order: agreement, ratification_failed, rung 4, 3, 2, else;
+    a Status member, also for a plain int outcome (as stored in a RoundResult)."""
+    got = d.run_status(outcome, rung)
+    assert got == status and type(got) is Status
+    assert d.run_status(int(outcome), rung) == status
 
 
 # --- properties --------------------------------------------------------------------------
@@ -569,10 +476,27 @@ def test_aspiration_falls_to_the_reservation(r, h, deadline, e):
     assert path[deadline - 1 :] == [r] * 4
 
 
-@given(u1=unit, u2=unit, asp=unit)
-def test_acceptance_is_monotone_in_utility(u1, u2, asp):
-    """If an actor accepts a text, it accepts any text it values at least as much."""
-    low, high = min(u1, u2), max(u1, u2)
-    if d.accepts(low, asp):
-        assert d.accepts(high, asp)
-    assert d.accepts(high, high)
+# Russia's utility of each of the 12 packages (4a + 2b + g) of the small scenario:
+# c_alpha (0, 1/8, 1/4) + c_beta (0, 1/8) + c_gamma (0, 1/4)
+RUSSIA_UTILITIES = [0.0, 0.25, 0.125, 0.375, 0.125, 0.375, 0.25, 0.5, 0.25, 0.5, 0.375, 0.625]
+
+
+@pytest.mark.parametrize(
+    "aspiration_now, accepted",
+    [
+        (0.375, [3, 5, 7, 9, 10, 11]),  # U = 0.375 exactly accepts
+        (np.nextafter(0.375, 1.0), [7, 9, 11]),  # one ulp above: the 0.375 packages refuse
+        (0.625, [11]),
+        (np.nextafter(0.625, 1.0), []),
+        (0.0, list(range(12))),
+        (-0.125, list(range(12))),
+    ],
+)
+def test_accepted_packages_at_an_aspiration(contributions, aspiration_now, accepted):
+    """The packages Russia accepts at a given aspiration, by hand (U_R listed above): exactly
+    those whose utility reaches it. The table's utilities are checked against the hand values
+    first, so a wrong table cannot pass."""
+    utilities, _, _ = tables(contributions, N_LEVELS, EVERY_TEXT, VETO)
+    assert utilities[RUSSIA].tolist() == RUSSIA_UTILITIES
+    got = [p for p in range(12) if d.accepts(utilities[RUSSIA, p], aspiration_now)]
+    assert got == accepted

@@ -396,16 +396,16 @@ def hand_scenario(senate_bias: float = -0.125) -> Scenario:
 HAND_PATH = [
     dict(t=1, text=[0, 0, 0], utilities=[0.0, 0.0, 0.0, 0.0], aspirations=[-0.1875, 0.6875, -0.25, -0.125],
          asked=[True, True, False, False], accepted=[True, False, True, True], rung_after=2,
-         reservations_after=[-0.4375, 0.375, -0.625, -0.25], amended_to=[0, 0, 1]),
+         reservations_after=[-0.4375, 0.375, -0.625, -0.25], next_text=[0, 0, 1]),
     dict(t=2, text=[0, 0, 1], utilities=[-0.125, 0.25, -0.5, 0.0], aspirations=[-0.3125, 0.5, -0.625, -0.25],
          asked=[True, True, True, False], accepted=[True, False, True, True], rung_after=2,
-         reservations_after=[-0.4375, 0.375, -0.625, -0.25], amended_to=[0, 1, 1]),
+         reservations_after=[-0.4375, 0.375, -0.625, -0.25], next_text=[0, 1, 1]),
     dict(t=3, text=[0, 1, 1], utilities=[-0.25, 0.375, -0.5, -0.125], aspirations=[-0.375, 0.4375, -0.625, -0.25],
          asked=[True, True, True, True], accepted=[True, False, True, True], rung_after=2,
-         reservations_after=[-0.4375, 0.375, -0.625, -0.25], amended_to=[1, 1, 1]),
+         reservations_after=[-0.4375, 0.375, -0.625, -0.25], next_text=[1, 1, 1]),
     dict(t=4, text=[1, 1, 1], utilities=[-0.3125, 0.4375, -0.5, -0.125], aspirations=[-0.4375, 0.375, -0.625, -0.25],
          asked=[True, True, True, True], accepted=[True, True, True, True], rung_after=2,
-         reservations_after=[-0.4375, 0.375, -0.625, -0.25], amended_to=None),
+         reservations_after=[-0.4375, 0.375, -0.625, -0.25], next_text=None),
 ]
 HAND_VARIANTS = {
     # name: (senate bias, max_rounds) -> (status, rounds, highest rung, package, utilities, blocker)
@@ -455,7 +455,7 @@ def hand_checks(variant: str, engine: str = "batch") -> list[Check]:
 # The Nash package is the grand bargain.
 #
 # The estimates come from the real sampler (sim.sampling.draw: streams, inverse CDFs) and the
-# real utility tables (sim.core.decisions.item_contributions + utility_table); the frontier and
+# real utility tables (sim.core.decisions.utility_tables); the frontier and
 # the Nash package are computed here, independently of the package explorer (analysis/explorer.py,
 # which test_nash.py also checks against the closed form when it is present).
 
@@ -513,14 +513,9 @@ def sampled_utilities(scenario: Scenario, n: int, seed: int) -> tuple[np.ndarray
     """(runs, actors, packages) utilities from the real sampler and utility tables, and the
     (runs, actors) reservations."""
     draws = draw(scenario, Protocol(), seed, 0, n)
-    n_levels = scenario.n_levels
-    n_actors, n_packages = len(scenario.actors), len(scenario.packages)
-    table = np.empty((n, n_actors, n_packages))
-    for k in range(n):
-        for a in range(n_actors):
-            contributions = decisions.item_contributions(draws.values[k, a], draws.weights[k, a])
-            decisions.utility_table(contributions, n_levels, table[k, a])
-    return table, np.asarray(draws.reservation)
+    actors = draws.actors
+    table = decisions.utility_tables(actors.values, actors.salience, scenario.n_levels)
+    return table, np.asarray(actors.reservation)
 
 
 def nash_checks(n: int = NASH_N, seed: int = NASH_SEED) -> list[Check]:

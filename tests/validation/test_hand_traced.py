@@ -37,12 +37,12 @@ def test_round_by_round_path():
             accepted=r.accepted.tolist(),
             rung_after=r.rung_after,
             reservations_after=r.reservations_after.tolist(),
-            amended_to=None if r.amended_to is None else r.amended_to.tolist(),
+            next_text=None if r.next_text is None else r.next_text.tolist(),
         )
         for r in model.history
     ]
     assert traced == cases.HAND_PATH
-    assert [r.p_climb for r in model.history[:3]] == [1.0, 0.0, 0.0]
+    assert [r.result.p_climb for r in model.history[:3]] == [1.0, 0.0, 0.0]
     assert model.history[-1].ratification_refusal == -1
 
 

@@ -32,8 +32,8 @@ import numpy as np
 import pytest
 
 from sim.abm.model import NegotiationModel
-from sim.core import decisions as d
-from sim.core.enums import Status
+from sim.core.protocols import alternating
+from sim.core.enums import RoundOutcome, Status
 from sim.engines import get_engine
 from sim.errors import ConfigError
 from sim.protocols import Protocol, check_protocol_fits
@@ -77,6 +77,38 @@ def test_alternating_offers_reach_agreement_in_round_5(scenario_dict, fixed_prio
     assert out.utility[0].tolist() == [-0.1875, 0.25, 0.0, 0.0]
 
 
+def test_step_4_terms_of_the_trace(scenario_dict, fixed_prior):
+    """Each round's Amendment (proposer, offer, candidates) as in the table above:
+    1 Russia offers 0 = (a0,b0,g0), the only package the US accepts at -0.05 (1 candidate);
+    2 the US finds no package Russia (0.3), the US (-0.1) and Ukraine accept: no offer;
+    3 Russia: the West accepts 0, 2 = (a0,b1,g0) and 4 = (a1,b0,g0) at -0.15 (3 candidates),
+      the tie of 2 and 4 (U_R 0.125) goes to 2;
+    4 the US: only 6 = (a1,b1,g0) (U_R 0.25 >= 0.2, U_us -0.1875 >= -0.2; 8 = (a2,b0,g0) has
+      U_us -0.25): 1 candidate;
+    5 agreement: no step 4."""
+    scenario = scenario_from_dict(scripted(scenario_dict, fixed_prior, 0.2))
+    draws = draw(scenario, ALTERNATING, 0, 0, 1)
+    history = NegotiationModel(scenario, ALTERNATING, draws, trace=True).run().history
+    terms = [
+        (a.amended, a.proposer, a.offer, a.candidates, a.item, a.step)
+        for a in (record.result.amendment for record in history)
+    ]
+    assert terms == [
+        (True, 1, 0, 1, -1, 0),
+        (False, 0, -1, 0, -1, 0),
+        (True, 1, 2, 3, -1, 0),
+        (True, 0, 6, 1, -1, 0),
+        (False, -1, -1, 0, -1, 0),
+    ]
+    next_texts = [None if r.next_text is None else r.next_text.tolist() for r in history]
+    assert next_texts == [[0, 0, 0], None, [0, 1, 0], [1, 1, 0], None]
+    outcomes = [r.result.outcome for r in history]
+    assert outcomes == [RoundOutcome.CONTINUE] * 4 + [RoundOutcome.AGREED]
+    # step 4 ranks at the round's aspirations (no shifts): the US's r + h (1 - t/4), then r
+    us = [r.amend_aspirations[0] for r in history[:4]]
+    assert us == [-0.2 + 0.2 * (1.0 - t / 4) for t in (1, 2, 3)] + [-0.2]
+
+
 def test_alternating_stalemate_when_russia_holds_out(scenario_dict, fixed_prior):
     """Russia's reservation 0.3: asp 0.45, 0.4, 0.35, then 0.3. The West never finds a
     package Russia accepts that the US and Ukraine can live with; Russia's own offers are
@@ -92,25 +124,31 @@ def test_alternating_stalemate_when_russia_holds_out(scenario_dict, fixed_prior)
 
 
 def test_best_offer_ties_go_to_the_lowest_package():
-    """Two packages with the proposer's top utility: the lower number wins; nobody asked."""
+    """Two packages with the proposer's top utility: the lower number wins; nobody asked, so
+    all four packages are candidates."""
     utilities = np.array([[0.0, 0.5, 0.5, 0.25], [0.0, 0.0, 0.0, 0.0]])
     asked = np.zeros((2, 4), dtype=np.bool_)
-    assert d.best_offer(utilities, asked, np.array([9.0, 9.0]), 0, np.array([True, True])) == 1
+    needs_yes = np.array([True, True])
+    assert alternating.best_offer(utilities, asked, np.array([9.0, 9.0]), 0, needs_yes) == (1, 4)
 
 
 def test_best_offer_respects_the_other_sides_aspirations():
-    """Actor 1 is asked everywhere and needs 0.5: only packages 0 and 3 qualify; the
-    proposer (actor 0) prefers 3. With actor 1 out of needs_yes, package 1 wins."""
+    """Actor 1 is asked everywhere and needs 0.5: only packages 0 and 3 qualify (2
+    candidates); the proposer (actor 0) prefers 3. With actor 1 out of needs_yes, all four
+    qualify and package 1 wins. At 0.7 none qualifies: no offer (-1), 0 candidates."""
     utilities = np.array([[0.0, 0.9, 0.8, 0.25], [0.5, 0.4, 0.0, 0.6]])
     asked = np.ones((2, 4), dtype=np.bool_)
     aspirations = np.array([0.0, 0.5])
-    assert d.best_offer(utilities, asked, aspirations, 0, np.array([False, True])) == 3
-    assert d.best_offer(utilities, asked, aspirations, 0, np.array([False, False])) == 1
-    assert d.best_offer(utilities, asked, np.array([0.0, 0.7]), 0, np.array([False, True])) == -1
+    best_offer = alternating.best_offer
+    assert best_offer(utilities, asked, aspirations, 0, np.array([False, True])) == (3, 2)
+    assert best_offer(utilities, asked, aspirations, 0, np.array([False, False])) == (1, 4)
+    assert best_offer(utilities, asked, np.array([0.0, 0.7]), 0, np.array([False, True])) == (-1, 0)
 
 
 def test_proposer_alternates():
-    assert [d.offer_round_proposer(t, 1, 0) for t in range(1, 6)] == [1, 0, 1, 0, 1]
+    """The East (the escalating actor) proposes in odd rounds, the West's speaker in even ones."""
+    assert [alternating.proposer_of(t, 1, 0) for t in range(1, 6)] == [1, 0, 1, 0, 1]
+    assert [alternating.proposer_of(t, 0, 3) for t in range(1, 5)] == [0, 3, 0, 3]
 
 
 @pytest.mark.parametrize("speaker, message", [("nobody", "unknown actor"), ("russia", "must differ")])

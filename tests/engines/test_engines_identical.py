@@ -17,7 +17,7 @@ from sim.sampling import draw
 from sim.scenario import scenario_from_dict
 from sim.summary import wilson_interval
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 PROTOCOLS = {
     "single_text": Protocol("single_text", max_rounds=12),
     "ultimatum": Protocol("ultimatum", max_rounds=1),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.abm.model import NegotiationModel
-from sim.core.enums import Rung, Status
+from sim.core.enums import RoundOutcome, Rung, Status
 from sim.engines import get_engine
 from sim.protocols import Protocol
 from sim.sampling import draw
@@ -114,14 +114,17 @@ def test_stalemate_after_max_rounds(scenario_dict, fixed_prior):
     model = run_model(scenario, Protocol(max_rounds=12))
     texts = [record.text.tolist() for record in model.history]
     assert texts == [[0, 0, 0], [0, 0, 1], [1, 0, 1], [2, 0, 1]] + [[2, 1, 1]] * 8
-    assert [None if r.amended_to is None else r.amended_to.tolist() for r in model.history[:5]] == [
+    assert [None if r.next_text is None else r.next_text.tolist() for r in model.history[:5]] == [
         [0, 0, 1],
         [1, 0, 1],
         [2, 0, 1],
         [2, 1, 1],
         None,
     ]
-    assert all(r.p_climb == 0.0 and r.rung_before == r.rung_after == 1 for r in model.history)
+    assert all(r.result.p_climb == 0.0 for r in model.history)
+    assert all(r.rung_before == r.rung_after == 1 for r in model.history)
+    outcomes = [r.outcome for r in model.history]
+    assert outcomes == [RoundOutcome.CONTINUE] * 11 + [RoundOutcome.LAST_ROUND]
 
 
 def test_blocker_is_the_first_refusing_actor(scenario_dict, fixed_prior):
@@ -194,10 +197,11 @@ def test_certain_climb_is_war_in_round_2(
     assert out["package"] == [0, 0, 1]
     model = run_model(scenario, Protocol(max_rounds=12))
     assert [(r.rung_before, r.rung_after) for r in model.history] == [(1, 2), (2, rung)]
-    assert [r.p_climb for r in model.history] == [1.0, 1.0]
+    assert [r.result.p_climb for r in model.history] == [1.0, 1.0]
+    assert [r.outcome for r in model.history] == [RoundOutcome.CONTINUE, RoundOutcome.TALKS_ENDED]
     assert model.history[0].reservations_after.tolist() == [-1.0, 0.6875, -1.0, -1.0]
     assert model.history[1].reservations_after.tolist() == [-1.0, russia_r, -1.0, -1.0]
-    assert model.history[1].amended_to is None
+    assert model.history[1].next_text is None
 
 
 def test_russia_climbs_when_another_actor_refuses(scenario_dict, fixed_prior):
@@ -234,7 +238,9 @@ def test_continue_after_invasion(scenario_dict, fixed_prior, with_shifts):
     assert out["package"] == [2, 1, 1]
     model = run_model(scenario, protocol)
     assert [r.rung_after for r in model.history] == [2] + [3] * (out["rounds"] - 1)
-    assert model.reservations()[RUSSIA] == (0.75 - 0.0625 - 0.125 if with_shifts else 0.75)
+    russia_r = 0.75 - 0.0625 - 0.125 if with_shifts else 0.75
+    assert model.state.reservations[RUSSIA] == russia_r
+    assert model.negotiators[RUSSIA].reservation == russia_r  # the agent took note of it
 
 
 def test_shift_applies_to_the_same_rounds_amendment(scenario_dict, fixed_prior):
@@ -366,14 +372,21 @@ def test_hand_traced_single_text_run(scenario_dict, fixed_prior):
         [True, True, False, True]
     ]
     assert [r.accepted.tolist() for r in h] == [[True, False, True, True]] * 2 + [[True] * 4]
-    assert [None if r.amended_to is None else r.amended_to.tolist() for r in h] == [
+    assert [None if r.next_text is None else r.next_text.tolist() for r in h] == [
         [1, 0, 0],
         [1, 1, 0],
         None,
     ]
     assert [r.ratification_refusal for r in h] == [-1, -1, -1]
     assert [(r.rung_before, r.rung_after) for r in h] == [(1, 1)] * 3
-    assert h[0].p_climb == 0.0  # sigmoid(-1000)
+    assert h[0].result.p_climb == 0.0  # sigmoid(-1000)
+    assert [r.outcome for r in h] == [RoundOutcome.CONTINUE] * 2 + [RoundOutcome.AGREED]
+    # no shifts: step 4 ranks at step 1's aspirations; the agreed round has no step 4
+    assert [None if r.amend_aspirations is None else r.amend_aspirations.tolist() for r in h] == [
+        [-0.0625, 0.375, -0.25, -1.0],
+        [-0.125, 0.25, -0.25, -1.0],
+        None,
+    ]
     assert h[0].reservations_after.tolist() == [-0.25, 0.0, -0.25, -1.0]
     assert [agent.name for agent in model.negotiators] == ["us", "russia", "ukraine", "nato_allies"]
 
@@ -390,7 +403,7 @@ def test_hand_traced_scenario_with_fewer_rounds(scenario_dict, fixed_prior):
         RUSSIA,
     )
     assert out["accepted"] == [True, False, True, True]
-    assert run_model(scenario, Protocol(max_rounds=2)).history[-1].amended_to is None
+    assert run_model(scenario, Protocol(max_rounds=2)).history[-1].next_text is None
 
 
 def test_ultimatum_aspiration_is_the_reservation(scenario_dict, fixed_prior):
@@ -434,10 +447,12 @@ def test_constructed_draws_drive_the_model(scenario_dict, fixed_prior):
     scenario = scenario_from_dict(traced_data(scenario_dict, fixed_prior))
     protocol = Protocol(max_rounds=12)
     draws = draw(scenario, protocol, 0, 0, 2)
-    draws.reservation = draws.reservation.copy()
-    draws.surplus = draws.surplus.copy()
-    draws.reservation[1] = [-1.0, 0.75, -1.0, -1.0]  # run 1 only: the stalemate scenario
-    draws.surplus[1] = 0.0
+    reservation = draws.actors.reservation.copy()
+    surplus = draws.actors.opening_surplus.copy()
+    reservation[1] = [-1.0, 0.75, -1.0, -1.0]  # run 1 only: the stalemate scenario
+    surplus[1] = 0.0
+    actors = draws.actors._replace(reservation=reservation, opening_surplus=surplus)
+    draws.bundle = draws.bundle._replace(actors=actors)
     mesa = get_engine("mesa")(scenario, protocol, draws)
     batch = get_engine("batch")(scenario, protocol, draws)
     for name in FIELDS:
