@@ -52,6 +52,7 @@ def _check_same_as_reference(sweep_dir: Path, reference_sweep) -> None:
         assert table_bytes(run_dir / "outcomes.parquet") == table_bytes(expected[digest] / "outcomes.parquet")
 
 
+@pytest.mark.slow
 def test_rerunning_a_complete_sweep_runs_nothing(reference_sweep, tmp_path):
     sweep_dir = _copy(reference_sweep, tmp_path)
     before = _results(sweep_dir)
@@ -93,7 +94,9 @@ def test_another_sweep_into_the_same_directory_is_refused(reference_sweep, tmp_p
 
 def _kill_part_way(args: list[str], cwd: Path, sweep_dir: Path, deadline: float = 300) -> int:
     """Start the sweep in its own process group; SIGKILL the group once at least one point
-    is complete but not all. Returns the number of complete points at the kill."""
+    is complete (:func:`points`: ``summary.json`` and no ``INCOMPLETE`` marker, which
+    :func:`sim.rundir.finish` removes just after renaming ``summary.json`` into place) but not
+    all. Returns the number of complete points at the kill."""
     process = subprocess.Popen(
         command(args), cwd=cwd, env=environment(), stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -101,7 +104,7 @@ def _kill_part_way(args: list[str], cwd: Path, sweep_dir: Path, deadline: float 
     started = time.monotonic()
     try:
         while True:
-            done = len(list(sweep_dir.glob("*/summary.json")))
+            done = len(points(sweep_dir))
             if done >= 1 or process.poll() is not None or time.monotonic() - started > deadline:
                 break
             time.sleep(0.005)
