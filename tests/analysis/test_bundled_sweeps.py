@@ -45,6 +45,7 @@ def test_bundled_sweep_composes_to_its_grid(name):
             build(compose(config_name="config", overrides=[f"sweep={name}", *point]))
 
 
+@pytest.mark.slow
 def test_a_bundled_sweep_runs(tmp_path, script):
     """2 x 2 of membership_x_donbas (command-line values win over the file's), 50 runs each."""
     out = tmp_path / "sweep"

@@ -65,11 +65,13 @@ def _same_as_reference(sweep: Sweep, reference: Sweep, seeds: tuple[int, ...] = 
     assert not list(sweep.dir.rglob("INCOMPLETE")) and not list(sweep.dir.rglob("*.partial"))
 
 
+@pytest.mark.slow
 def test_joblib_launcher_gives_the_basic_launchers_estimates(joblib_sweep, reference_sweep):
     assert "Joblib.Parallel(" in joblib_sweep.result.stdout + joblib_sweep.result.stderr, joblib_sweep.result.describe()
     _same_as_reference(joblib_sweep, reference_sweep)
 
 
+@pytest.mark.slow
 def test_submitit_local_launcher_gives_the_basic_launchers_estimates(submitit_sweep, reference_sweep):
     logs = sorted((submitit_sweep.dir / ".submitit").rglob("*_log.out"))
     assert len(logs) == 2, submitit_sweep.result.describe()  # one submitit job per point

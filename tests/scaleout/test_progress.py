@@ -32,6 +32,7 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_bar_on_a_terminal(tmp_path):
     result = run_on_terminal([*ARGS, f"hydra.run.dir={tmp_path}/run"], tmp_path, _env(), code=NO_DELAY)
     assert result.returncode == 0, result.describe()

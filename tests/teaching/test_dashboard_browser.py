@@ -118,6 +118,7 @@ def p_agreement(page) -> float:
     return float(value)
 
 
+@pytest.mark.slow
 def test_dashboard_in_headless_chromium(dashboard_url, tmp_path):
     require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install -y chromium)")
     try:

@@ -79,6 +79,7 @@ def test_replayed_run_is_the_monte_carlo_row(outcomes, compose_transcript):
         assert frame["round"].tolist() == list(range(1, len(frame) + 1))
 
 
+@pytest.mark.slow
 def test_command_writes_transcript_table_and_figure(outcomes, run_script, tmp_path):
     """The console script, on a run that ended in war (if the sample has one)."""
     wars = outcomes.index[outcomes["status"] == "war"]
