@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the default scenario (lieven_2022), 20,000 runs; outputs under outputs/
 	$(BIN)/negsim $(ARGS)
 
+# Two pytest-xdist workers; each test file stays on one worker, so a module's fixtures (one
+# Monte Carlo checked by many tests) run once. PYTEST_ARGS="-n 0" runs everything in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: $(STAMP)  ## the whole test suite, slow tests included
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
