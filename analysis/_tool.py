@@ -20,13 +20,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sim import atomic
 from sim.errors import ConfigError
 
 log = logging.getLogger("negsim")
 
 Validate = Callable[[object, tuple], None]
 """``validate(cfg, built)``: raise ConfigError for a bad command key; ``built`` is
-``sim.app.build(cfg)``'s ``(scenario, protocol, engine, mc, container)``."""
+``sim.api.build(cfg)``'s ``(scenario, protocol, engine, mc, container)``."""
 
 
 def fail(prog: str, error: Exception) -> None:
@@ -37,11 +38,12 @@ def fail(prog: str, error: Exception) -> None:
 def check_tool_command_line(args: list[str], validate: Validate | None) -> None:
     """``negsim``'s own check (composition, scenario, protocol, mc), then the command's keys
     for every combination of a sweep."""
-    from sim.app import (
-        CONF_DIR,
+    from sim.configure import (
         FLAGS_WITHOUT_CHECK,
         build,
         check_command_line,
+        compose_config,
+        hydra_context,
         sweep_combinations,
     )
 
@@ -58,11 +60,9 @@ def check_tool_command_line(args: list[str], validate: Validate | None) -> None:
         raise
     if validate is None or any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return
-    from hydra import compose, initialize_config_dir
-
-    with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
+    with hydra_context():
         for combination in sweep_combinations(args):
-            cfg = compose(config_name="config", overrides=list(combination))
+            cfg = compose_config(list(combination))
             validate(cfg, build(cfg))
 
 
@@ -72,7 +72,7 @@ def tool_schema(schema: type):
     that also composes ``negsim``'s own config); afterwards ``negsim``'s schema again."""
     from hydra.core.config_store import ConfigStore
 
-    import sim.app  # noqa: F401  (importing it registers negsim's schema: do that first)
+    import sim.configure  # noqa: F401  (importing it registers negsim's schema: do that first)
     from sim.config import register_configs
 
     ConfigStore.instance().store(name="negsim_schema", node=schema)
@@ -96,7 +96,7 @@ def run_tool(
     from hydra.core.config_store import ConfigStore
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.app import CONF_DIR, expand_scenario_file
+    from sim.configure import CONF_DIR, expand_scenario_file  # registers negsim's schema: first
 
     ConfigStore.instance().store(name="negsim_schema", node=schema)
     args = sys.argv[1:]
@@ -132,8 +132,6 @@ def with_run_dir(args: list[str], tag: str | None) -> list[str]:
 
 def write_table(frame, folder: Path, stem: str) -> list[Path]:
     """``stem.parquet`` and ``stem.csv``, each renamed into place when complete."""
-    import os
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -142,23 +140,19 @@ def write_table(frame, folder: Path, stem: str) -> list[Path]:
         (".csv", lambda p: frame.to_csv(p, index=False)),
     ):
         path = folder / f"{stem}{suffix}"
-        partial = folder / f"{stem}{suffix}.partial"
-        write(partial)
-        os.replace(partial, path)
+        with atomic.Replacement(path) as partial:
+            write(partial)
         paths.append(path)
     return paths
 
 
 def save_figure(fig, path: Path) -> Path:
     """Write a matplotlib figure as PNG under a temporary name, then rename it."""
-    import os
-
     import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    fig.savefig(partial, dpi=120, format="png", metadata={"Software": None})
+    with atomic.Replacement(path, hidden=True) as partial:
+        fig.savefig(partial, dpi=120, format="png", metadata={"Software": None})
     plt.close(fig)
-    os.replace(partial, path)
     return path

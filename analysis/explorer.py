@@ -271,7 +271,7 @@ def write_outputs(
     """The tables, ``explorer.json`` and (with ``figures``) the figures, in ``out_dir``."""
     import sim
     from analysis._tool import write_table
-    from sim.outputs import write_json_atomic
+    from sim import atomic
 
     out_dir = Path(out_dir)
     paths = write_table(exploration.packages, out_dir, "packages")
@@ -296,7 +296,7 @@ def write_outputs(
         "item_effects": item_effect_summary(exploration).to_dict(orient="records"),
         "config": config or {},
     }
-    write_json_atomic(out_dir / "explorer.json", meta)
+    atomic.write_json(out_dir / "explorer.json", meta)
     paths.append(out_dir / "explorer.json")
     if figures:
         from analysis._tool import save_figure
@@ -541,7 +541,7 @@ def _validate(cfg, built) -> None:
 
 
 def _task(cfg, out_dir: Path) -> Exploration:
-    from sim.app import build
+    from sim.api import build
 
     scenario, protocol, _engine, mc, container = build(cfg)
     _validate(cfg, (scenario, protocol, _engine, mc, container))

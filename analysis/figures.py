@@ -3,7 +3,6 @@ returns the figure; :func:`save_summary_figures` is the caller that writes PNGs.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from sim import atomic  # noqa: E402
 
 STATUS_COLOURS = {
     "agreement": "#2a9d8f",
@@ -107,9 +108,8 @@ def save_summary_figures(summary: dict, folder: Path) -> list[Path]:
     for name, plot in FIGURES.items():
         fig = plot(summary)
         path = folder / name
-        partial = folder / f".{name}.partial"
-        fig.savefig(partial, dpi=120, format="png", metadata={"Software": None})
+        with atomic.Replacement(path, hidden=True) as partial:
+            fig.savefig(partial, dpi=120, format="png", metadata={"Software": None})
         plt.close(fig)
-        os.replace(partial, path)
         paths.append(path)
     return paths

@@ -53,10 +53,10 @@ from analysis._stats import (
     wilson_arrays,
 )
 from analysis.conditions import Condition, evaluate_all, parse_conditions
+from sim.api import MonteCarlo, map_jobs
 from sim.config import NegsimConf
 from sim.core.enums import STATUS_NAMES
 from sim.errors import ConfigError
-from sim.montecarlo import MonteCarlo
 from sim.protocols import Protocol
 from sim.sampling import draw
 from sim.scenario import Scenario
@@ -247,12 +247,7 @@ def search_offers(
         (scenario, protocol, engine, mc.seed, start, stop, candidates, payoff_actor)
         for start, stop in mc.chunks()
     ]
-    if mc.n_jobs > 1 and len(jobs) > 1:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=mc.n_jobs)(delayed(_chunk)(*job) for job in jobs)
-    else:
-        results = [_chunk(*job) for job in jobs]
+    results = list(map_jobs(_chunk, jobs, mc.n_jobs))
     status = (
         np.concatenate([r[0] for r in results], axis=1)
         if candidates.size
@@ -563,7 +558,7 @@ def write_outputs(
 ) -> list[Path]:
     import sim
     from analysis._tool import save_figure, write_table
-    from sim.outputs import write_json_atomic
+    from sim import atomic
 
     out_dir = Path(out_dir)
     paths = write_table(search.table, out_dir, "offers")
@@ -587,7 +582,7 @@ def write_outputs(
         "tied_with_best": [int(p) for p in table.loc[table["tied_with_best"], "package"]],
         "config": config or {},
     }
-    write_json_atomic(out_dir / "optimize.json", meta)
+    atomic.write_json(out_dir / "optimize.json", meta)
     paths.append(out_dir / "optimize.json")
     if figures and table["allowed"].any():
         paths.append(save_figure(plot_ranking(search), out_dir / "figures" / "offers_ranking.png"))
@@ -634,7 +629,7 @@ def _validate(cfg, built) -> None:
 
 
 def _task(cfg, out_dir: Path) -> OfferSearch:
-    from sim.app import build
+    from sim.api import build
 
     scenario, protocol, engine, mc, container = build(cfg)
     objective, where, subject_to = _parse(cfg, scenario, protocol)

@@ -53,9 +53,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.api import MonteCarlo, map_jobs, run_monte_carlo
 from sim.config import NegsimConf
 from sim.errors import ConfigError
-from sim.montecarlo import MonteCarlo, run_monte_carlo
 from sim.protocols import Protocol
 from sim.scenario import (
     ESCALATION_PRIORS,
@@ -236,14 +236,8 @@ def evaluate_points(
         mc, n_jobs=1, save_outcomes=False
     )  # one core per point; points in parallel
     points = [{f.path: float(v) for f, v in zip(factors, row)} for row in matrix]
-    if n_jobs > 1 and len(points) > 1:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(evaluate_point)(data, protocol, engine, single, p) for p in points
-        )
-    else:
-        results = [evaluate_point(data, protocol, engine, single, p) for p in points]
+    jobs = [(data, protocol, engine, single, p) for p in points]
+    results = list(map_jobs(evaluate_point, jobs, n_jobs))
     frame = pd.DataFrame(matrix, columns=[f.path for f in factors])
     for key in results[0] if results else ():
         frame[key] = [r[key] for r in results]
@@ -798,14 +792,14 @@ def write_outputs(
 ) -> list[Path]:
     import sim
     from analysis._tool import save_figure, write_table
-    from sim.outputs import write_json_atomic
+    from sim import atomic
 
     out_dir = Path(out_dir)
     paths = write_table(result.table, out_dir, "sensitivity")
     if len(result.points):
         points = out_dir / "points.parquet"
-        result.points.to_parquet(out_dir / "points.parquet.partial", index=False)
-        (out_dir / "points.parquet.partial").replace(points)
+        with atomic.Replacement(points) as partial:
+            result.points.to_parquet(partial, index=False)
         paths.append(points)
     meta = {
         "scenario": result.scenario.name,
@@ -827,7 +821,7 @@ def write_outputs(
         ],
         "config": config or {},
     }
-    write_json_atomic(out_dir / "sensitivity.json", meta)
+    atomic.write_json(out_dir / "sensitivity.json", meta)
     paths.append(out_dir / "sensitivity.json")
     if figures:
         paths.append(
@@ -960,7 +954,7 @@ def _validate(cfg, built) -> None:
 
 
 def _task(cfg, out_dir: Path) -> Sensitivity:
-    from sim.app import build
+    from sim.api import build
 
     scenario, protocol, engine, mc, container = build(cfg)
     factors = _parse(cfg, scenario)

@@ -29,7 +29,6 @@ import argparse
 import itertools
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import atomic
 from sim.core.enums import STATUS_NAMES
 
 PROG = "negsim-report"
@@ -171,15 +171,10 @@ def expected_jobs(root: Path) -> int | None:
             "sweeper", {}
         ).get("params"):
             return None
-        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from sim.api import sweep_points
 
         task = [o for o in hydra.get("overrides", {}).get("task", []) or []]
-        parsed = OverridesParser.create().parse_overrides(task)
-        total = 1
-        for override in parsed:
-            if override.is_sweep_override():
-                total *= len(list(override.sweep_string_iterator()))
-        return total
+        return len(sweep_points(task))
     except Exception:  # noqa: BLE001 -- an unreadable multirun.yaml only loses the missing-job check
         return None
 
@@ -620,9 +615,7 @@ def write_markdown(
             lines += [f"![{p.stem}]({p.relative_to(root).as_posix()})\n" for p in own]
     lines.append("Full table: `sweep.csv` / `sweep.parquet` (one row per run directory).")
     path = root / "report.md"
-    partial = root / "report.md.partial"
-    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    atomic.write_text(path, "\n".join(lines) + "\n")
     return path
 
 

@@ -28,7 +28,18 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from sim.configure import (
+    CHECKED_HASHES,
+    FLAGS_WITH_VALUE,
+    FLAGS_WITHOUT_CHECK,
+    build,
+    compose_config,
+    composition_error,
+    hydra_context,
+    job_key,
+)
 from sim.errors import ConfigError
+from sim.montecarlo import config_hash
 from sim.rundir import check_writable, read_complete
 
 SLURM_SIZES = ("timeout_min", "array_parallelism", "nodes", "tasks_per_node")
@@ -37,8 +48,6 @@ SLURM_OPTIONAL_SIZES = ("cpus_per_task", "mem_gb")
 
 def split_args(args: list[str]) -> tuple[list[str], set[str]]:
     """The overrides of a command line and its flags (``-m``, ``--cfg``, ...)."""
-    from sim.app import FLAGS_WITH_VALUE
-
     overrides, flags, skip = [], set(), False
     for arg in args:
         if skip:
@@ -69,13 +78,9 @@ def first_values(overrides: list[str]) -> list[str]:
 
 def compose_with_hydra(overrides: list[str]) -> DictConfig:
     """The composed config including ``hydra`` (launcher, sweep and run directories)."""
-    from hydra import compose, initialize_config_dir
-
-    from sim.app import CONF_DIR, _composition_error
-
-    with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
+    with hydra_context():
         try:
-            return compose(config_name="config", overrides=overrides, return_hydra_config=True)
+            return compose_config(overrides, return_hydra_config=True)
         except Exception as error:
             text = str(error)
             choice = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra/launcher=")), None)
@@ -86,7 +91,7 @@ def compose_with_hydra(overrides: list[str]) -> DictConfig:
                     f"no such launcher: its plugin is not installed and conf/hydra/launcher/ has no such file "
                     f"(available: {', '.join(available)})",
                 ) from None  # fmt: skip
-            raise _composition_error(error, overrides) from None
+            raise composition_error(error, overrides) from None
 
 
 def check_launcher(cfg: DictConfig) -> None:
@@ -153,18 +158,13 @@ def check_sweep_dir(overrides: list[str], cfg: DictConfig) -> None:
             taken[int(child.name)] = summary.get("config_hash")
     if not taken:
         return
-    from hydra import compose, initialize_config_dir
-
-    from sim.app import CHECKED_HASHES, CONF_DIR, build, job_key
-    from sim.montecarlo import config_hash
-
     search_path = [o for o in overrides if o.startswith("hydra.searchpath")]  # scenario_file=...
 
     def digest(job: list[str]) -> str:
         known = CHECKED_HASHES.get(job_key(job))  # composed by check_command_line
-        return known or config_hash(build(compose(config_name="config", overrides=[*job, *search_path]))[4])
+        return known or config_hash(build(compose_config([*job, *search_path]))[4])
 
-    with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim"):
+    with hydra_context():
         for num, job in enumerate(sweep_jobs(overrides)):
             if num in taken and digest(job) != taken[num]:
                 raise ConfigError(
@@ -176,8 +176,6 @@ def check_sweep_dir(overrides: list[str], cfg: DictConfig) -> None:
 
 def check_launch(args: list[str]) -> None:
     """Check the launcher (for ``-m``) and the output directory of a command line."""
-    from sim.app import FLAGS_WITHOUT_CHECK
-
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return
     overrides, flags = split_args(args)

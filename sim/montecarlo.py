@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from sim.scenario import Scenario
 from sim.summary import SummaryAccumulator
 
 SCHEMA_VERSION = 1
+T = TypeVar("T")
 PROGRESS_SECONDS = 0.5  # aim of one progress step inside a chunk (sequential runs with a progress hook)
 
 
@@ -105,17 +107,27 @@ def iterate_chunks(
     """
     get_engine(engine)  # fail early on an unknown engine
     jobs = [(scenario, protocol, engine, mc.seed, start, stop, with_parameters) for start, stop in mc.chunks()]
-    if mc.n_jobs == 1 or len(jobs) == 1:
+    if progress is not None and (mc.n_jobs == 1 or len(jobs) == 1):
         for job in jobs:
-            yield simulate_chunk(*job) if progress is None else _simulate_in_steps(*job, progress)
+            yield _simulate_in_steps(*job, progress)
         return
-    from joblib import Parallel, delayed
-
-    parallel = Parallel(n_jobs=mc.n_jobs, return_as="generator")
-    for chunk in parallel(delayed(simulate_chunk)(*job) for job in jobs):
+    for chunk in map_jobs(simulate_chunk, jobs, mc.n_jobs):
         if progress is not None:
             progress(chunk[0].n)
         yield chunk
+
+
+def map_jobs(function: Callable[..., T], jobs: list[tuple], n_jobs: int) -> Iterator[T]:
+    """``function(*job)`` of every job, in job order: here, with one core or one job; else
+    on ``n_jobs`` local worker processes (joblib), each result yielded as soon as it and all
+    before it are done (the one joblib loop of negsim and its analyses)."""
+    if n_jobs == 1 or len(jobs) < 2:
+        for job in jobs:
+            yield function(*job)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=n_jobs, return_as="generator")(delayed(function)(*job) for job in jobs)
 
 
 def config_hash(config: dict) -> str:

@@ -1,24 +1,21 @@
-"""Writers for a run directory: the outcomes table (streamed, chunk by chunk) and JSON.
+"""The outcomes table of a run directory, streamed chunk by chunk.
 
-Everything is written under a temporary name and renamed into place when complete, so a run
-that is killed leaves no complete-looking ``summary.json`` or ``outcomes.parquet``.
+It is written under a temporary name and renamed into place when complete (:mod:`sim.atomic`),
+so a run that is killed leaves no complete-looking ``outcomes.parquet``.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim import atomic
 from sim.core.enums import STATUS_NAMES
 from sim.engines.outcomes import Outcomes
 from sim.scenario import Scenario
-
-PARTIAL = ".partial"
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
@@ -56,7 +53,8 @@ class OutcomesWriter:
 
     def __init__(self, path: Path, metadata: dict[str, str]) -> None:
         self.path = Path(path)
-        self.partial = self.path.with_name(self.path.name + PARTIAL)
+        self._target = atomic.Replacement(self.path)
+        self.partial = self._target.partial
         self.metadata = {k.encode(): v.encode() for k, v in metadata.items()}
         self._writer: pq.ParquetWriter | None = None
 
@@ -69,16 +67,9 @@ class OutcomesWriter:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            os.replace(self.partial, self.path)
+            self._target.commit()
 
     def abort(self) -> None:
         if self._writer is not None:
             self._writer.close()
-        self.partial.unlink(missing_ok=True)
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    path = Path(path)
-    partial = path.with_name(path.name + PARTIAL)
-    partial.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+        self._target.discard()

@@ -23,8 +23,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from sim import atomic
 from sim.errors import ConfigError
-from sim.outputs import write_json_atomic
 
 SUMMARY = "summary.json"
 OUTCOMES = "outcomes.parquet"
@@ -52,7 +52,7 @@ def begin(out_dir: Path) -> None:
 def finish(out_dir: Path, summary: dict) -> None:
     """Write ``summary.json`` (atomically, last of all results), then drop the marker."""
     out_dir = Path(out_dir)
-    write_json_atomic(out_dir / SUMMARY, summary)
+    atomic.write_json(out_dir / SUMMARY, summary)
     (out_dir / MARKER).unlink(missing_ok=True)
 
 

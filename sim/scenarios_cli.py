@@ -56,39 +56,12 @@ class ScenarioFileError(Exception):
     """A scenario file that cannot be used; ``str()`` is the one-line message."""
 
 
-def _lookup(data: object, dotted: str) -> object:
-    node = data
-    for key in dotted.split("."):
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        else:
-            return None
-    return node
-
-
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
-
-
 def check_structure(data: dict) -> dict:
-    """Keys and types, by the structured config that ``negsim`` composes scenarios with;
-    returns the plain data as ``negsim`` hands it to :func:`scenario_from_dict`."""
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
+    """Keys and types, by the structured config that ``negsim`` composes scenarios with
+    (:func:`sim.configure.check_scenario_structure`, imported when first needed)."""
+    from sim.configure import check_scenario_structure
 
-    from sim.config import ScenarioConf
-
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(ScenarioConf), data)
-        return OmegaConf.to_container(merged, resolve=True, throw_on_missing=False)
-    except OmegaConfBaseException as error:
-        key = getattr(error, "full_key", "") or ""
-        field = f"scenario.{key}" if key else "scenario"
-        value = _lookup(data, key) if key else None
-        if isinstance(value, (dict, list)):  # an unknown or mistyped key: name it, not its contents
-            value = key.rsplit(".", 1)[-1]
-        raise ConfigError(field, value, _first_line(error)) from None
+    return check_scenario_structure(data)
 
 
 def load_file(path: Path) -> Scenario:

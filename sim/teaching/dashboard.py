@@ -60,7 +60,7 @@ def scenario_names() -> list[str]:
 
 
 def protocol_names() -> list[str]:
-    from sim.app import CONF_DIR
+    from sim.configure import CONF_DIR
 
     names = sorted(path.stem for path in (Path(CONF_DIR) / "protocol").glob("*.yaml"))
     return sorted(names, key=lambda n: n != "single_text")  # the default first
@@ -73,7 +73,7 @@ def _composed_json(scenario: str, protocol: str) -> str:
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
-    from sim.app import CONF_DIR
+    from sim.configure import CONF_DIR
 
     with (
         _COMPOSE_LOCK,

@@ -46,36 +46,17 @@ def configure(overrides: list[str]):
 def composed(overrides: list[str]) -> tuple[dict, object]:
     """The plain scenario data and the protocol of ``negsim OVERRIDES`` (to vary the scenario
     without composing again: composing takes about half a second)."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
+    from sim import api
 
-    from sim.app import CONF_DIR
-    from sim.protocols import protocol_from_dict
-
-    with initialize_config_dir(
-        version_base="1.3", config_dir=CONF_DIR, job_name="negsim_exercises"
-    ):
-        cfg = compose(config_name="config", overrides=overrides)
-    container = OmegaConf.to_container(cfg, resolve=True)
-    return container["scenario"], protocol_from_dict(container["protocol"])
+    _scenario, protocol, _engine, _mc, container = api.build(api.compose_many([overrides])[0])
+    return container["scenario"], protocol
 
 
 def configure_many(overrides: list[list[str]]) -> list[tuple]:
     """:func:`configure` of each list of overrides, composed in one Hydra context."""
-    from hydra import compose, initialize_config_dir
+    from sim import api
 
-    from sim.app import CONF_DIR, build
-
-    out = []
-    with initialize_config_dir(
-        version_base="1.3", config_dir=CONF_DIR, job_name="negsim_exercises"
-    ):
-        for each in overrides:
-            scenario, protocol, _engine, _mc, _container = build(
-                compose(config_name="config", overrides=each)
-            )
-            out.append((scenario, protocol))
-    return out
+    return [api.build(cfg)[:2] for cfg in api.compose_many(overrides)]
 
 
 def simulate(scenario, protocol, n: int, draws=None):

@@ -1,0 +1,201 @@
+"""Hydra config machinery shared by the entry points (``negsim``, the analysis commands, the
+transcript) and :mod:`sim.api`: composing ``conf/``, turning a composed config into validated
+objects (:func:`build`), and the checks of a command line made before Hydra starts a job.
+
+Kept apart from the ``negsim`` command itself (:mod:`sim.app`) so that code which only needs
+a config (the Python API, the analysis commands) does not import an application; importing
+this module registers the structured config (``negsim_schema``) that ``conf/config.yaml`` uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from pathlib import Path
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import register_configs
+from sim.errors import ConfigError
+from sim.montecarlo import MonteCarlo, config_hash
+from sim.protocols import Protocol, check_protocol_fits, protocol_from_dict
+from sim.scenario import Scenario, scenario_from_dict
+
+CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
+SCHEME = "negsim-scenarios"
+register_configs()
+
+FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
+FLAGS_WITHOUT_CHECK = {"--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc", "--version"}
+
+
+@contextlib.contextmanager
+def hydra_context(job_name: str = "negsim"):
+    """Hydra's compose API initialised on ``conf/`` (the one place that names it)."""
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name=job_name):
+        yield
+
+
+def compose_config(overrides: list[str], return_hydra_config: bool = False) -> DictConfig:
+    """``conf/config.yaml`` with ``overrides``, inside :func:`hydra_context`."""
+    from hydra import compose
+
+    return compose(config_name="config", overrides=list(overrides), return_hydra_config=return_hydra_config)
+
+
+def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
+    """Turn a composed config into validated objects (raises :class:`ConfigError`)."""
+    container = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
+    container.pop("hydra", None)
+    scenario = scenario_from_dict(container["scenario"])
+    protocol = protocol_from_dict(container["protocol"])
+    check_protocol_fits(scenario, protocol)
+    mc = MonteCarlo(**container["mc"])
+    engine = container["engine"]["name"]
+    if engine not in ("batch", "mesa"):
+        raise ConfigError("engine.name", engine, "unknown engine; use 'batch' or 'mesa'")
+    return scenario, protocol, engine, mc, container
+
+
+# --- command-line checks before Hydra runs ---------------------------------------------------
+def expand_scenario_file(args: list[str]) -> list[str]:
+    """``scenario_file=PATH`` becomes ``scenario=<stem>`` from a search path holding PATH."""
+    out = []
+    for arg in args:
+        if not arg.startswith("scenario_file="):
+            out.append(arg)
+            continue
+        path = Path(arg.split("=", 1)[1]).expanduser()
+        if not path.is_file():
+            raise ConfigError("scenario_file", str(path), "no such file")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError("scenario_file", str(path), f"not valid YAML{where}") from None
+        if not isinstance(data, dict):
+            raise ConfigError("scenario_file", str(path), "must hold a YAML mapping (a scenario)")
+        if data.get("name") != path.stem:
+            raise ConfigError("scenario.name", data.get("name"), f"must equal the file name without .yaml ({path.stem!r})")
+        from hydra_plugins.negsim_scenarios import BUNDLED
+
+        if (BUNDLED / f"{path.stem}.yaml").exists() and (BUNDLED / f"{path.stem}.yaml").resolve() != path.resolve():
+            raise ConfigError("scenario_file", str(path), "its name clashes with a bundled scenario; rename the file")
+        out += [f"scenario_file={path.resolve()}", f"scenario={path.stem}", f"hydra.searchpath=[{SCHEME}://{path.resolve()}]"]
+    return out
+
+
+CHECKED_HASHES: dict[tuple[str, ...], str] = {}  # sorted task overrides of a job -> config hash
+
+
+def job_key(overrides: list[str]) -> tuple[str, ...]:
+    """A job's task overrides as Hydra's BasicSweeper writes them, sorted (a cache key)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return tuple(sorted(f"{o.get_key_element()}={o.get_value_element_as_str()}" for o in parsed if not o.is_hydra_override()))
+
+
+def config_overrides(args: list[str]) -> list[str]:
+    """The config overrides of a command line: no flags (nor their values), no ``hydra.``
+    keys or launcher choices, except ``hydra.searchpath`` (a scenario file's)."""
+    overrides, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in FLAGS_WITH_VALUE:
+            skip = True
+        elif arg.startswith("-"):
+            continue
+        elif not arg.startswith(("hydra.", "hydra/")) or arg.startswith("hydra.searchpath"):
+            overrides.append(arg)
+    return overrides
+
+
+def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
+    """Every job's config overrides: the product of the values of each sweep override."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    overrides = config_overrides(args)
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception as error:  # Hydra's override grammar: report its first line only
+        raise ConfigError("command line", " ".join(overrides), first_line(error)) from None
+    choices = [
+        [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
+        for o in parsed
+    ]
+    return list(itertools.product(*choices))
+
+
+def check_command_line(args: list[str]) -> None:
+    """Compose and validate the config of every sweep value before Hydra starts a job
+    (and keep each job's config hash in :data:`CHECKED_HASHES`)."""
+    if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
+        return
+    with hydra_context():
+        for combination in sweep_combinations(args):
+            try:
+                cfg = compose_config(list(combination))
+            except Exception as error:
+                raise composition_error(error, list(combination)) from None
+            CHECKED_HASHES[job_key(list(combination))] = config_hash(build(cfg)[4])
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-blank line of an error's message (Hydra's and OmegaConf's run to many)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def composition_error(error: BaseException, overrides: list[str]) -> ConfigError:
+    """One line from Hydra's or OmegaConf's multi-line composition errors, naming the
+    override that caused it where one can be found."""
+    cause = error.__cause__ or error.__context__
+    full_key = getattr(cause, "full_key", None) or getattr(error, "full_key", None)
+    text = first_line(error)
+    culprit = next((o for o in overrides if full_key and o.split("=", 1)[0].lstrip("+~") == full_key), None)
+    if culprit is None:
+        culprit = next((o for o in overrides if f"'{o.split('=', 1)[0].lstrip('+~')}'" in str(error)), None)
+    if "Could not find" in text or "Could not load" in text:
+        text = text.replace("In 'config': ", "")
+    elif cause is not None and full_key:
+        text = f"{full_key}: {first_line(cause)}"
+    if culprit is None:
+        return ConfigError("command line", " ".join(overrides), text)
+    field, _, value = culprit.partition("=")
+    return ConfigError(field, value, text)
+
+
+# --- a scenario file on its own (negsim-scenarios) --------------------------------------------
+def _lookup(data: object, dotted: str) -> object:
+    node = data
+    for key in dotted.split("."):
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return None
+    return node
+
+
+def check_scenario_structure(data: dict) -> dict:
+    """Keys and types, by the structured config that ``negsim`` composes scenarios with;
+    returns the plain data as ``negsim`` hands it to :func:`scenario_from_dict`."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import ScenarioConf
+
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(ScenarioConf), data)
+        return OmegaConf.to_container(merged, resolve=True, throw_on_missing=False)
+    except OmegaConfBaseException as error:
+        key = getattr(error, "full_key", "") or ""
+        field = f"scenario.{key}" if key else "scenario"
+        value = _lookup(data, key) if key else None
+        if isinstance(value, (dict, list)):  # an unknown or mistyped key: name it, not its contents
+            value = key.rsplit(".", 1)[-1]
+        raise ConfigError(field, value, first_line(error)) from None
