@@ -38,6 +38,7 @@ import pandas as pd
 
 from analysis._stats import grid_sum, mean_interval, paired_binary, wilson_arrays
 from sim.config import NegsimConf
+from sim.core.decisions import utility_tables
 from sim.errors import ConfigError
 from sim.protocols import Protocol
 from sim.sampling import draw
@@ -66,21 +67,6 @@ class Exploration:
     solutions: dict[str, int | None]
 
 
-def _utilities(draws, packages: np.ndarray) -> np.ndarray:
-    """(runs, actors, packages) utilities, with ``decisions.utility_table``'s arithmetic:
-    ``s_i = w_i / (w_1 + ... + w_I)`` summed left to right, ``c = s_i * v``, and
-    ``((0 + c_0) + c_1) + ...`` in item order."""
-    weights, values = draws.weights, draws.values  # (n, A, I), (n, A, I, L)
-    total = np.zeros(weights.shape[:2])
-    for i in range(weights.shape[2]):
-        total = total + weights[:, :, i]
-    utilities = np.zeros((weights.shape[0], weights.shape[1], packages.shape[0]))
-    for i in range(packages.shape[1]):
-        contributions = (weights[:, :, i] / total)[:, :, None] * values[:, :, i, :]  # (n, A, L)
-        utilities = utilities + contributions[:, :, packages[:, i]]
-    return utilities
-
-
 def explore(
     scenario: Scenario, protocol: Protocol, seed: int, n_runs: int, threshold: float = 0.5
 ) -> Exploration:
@@ -107,15 +93,15 @@ def explore(
     for start in range(0, n_runs, BLOCK):
         stop = min(start + BLOCK, n_runs)
         draws = draw(scenario, protocol, seed, start, stop)
-        utilities = _utilities(draws, packages)
-        reservation = draws.reservation[:, :, None]
+        utilities = utility_tables(draws.actors.values, draws.actors.salience, scenario.n_levels)
+        reservation = draws.actors.reservation[:, :, None]
         accepted = utilities >= reservation
         u_sum += grid_sum(utilities)
         u_sq += grid_sum(utilities * utilities)
-        r_sum += grid_sum(draws.reservation)
+        r_sum += grid_sum(draws.actors.reservation)
         accept += accepted.sum(axis=0)
         agreed = (accepted | ~asked[None]).all(axis=1)  # (n, P)
-        approved = ((utilities + draws.bias[:, :, None] >= reservation) | ~votes[None]).all(axis=1)
+        approved = ((utilities + draws.actors.ratifier_bias[:, :, None] >= reservation) | ~votes[None]).all(axis=1)
         passed = agreed & approved
         joint += agreed.sum(axis=0)
         ratified += passed.sum(axis=0)

@@ -167,7 +167,7 @@ def _chunk(
     n_actors = len(scenario.actors)
     start_rung = scenario.escalation.start_rung
     # reservation at the end of a run, by highest rung reached: r + shifts of rungs start+1..k
-    cumulative = np.cumsum(draws.shifts, axis=1)  # (n, rungs, actors)
+    cumulative = np.cumsum(draws.escalation.shifts, axis=1)  # (n, rungs, actors)
     status = np.empty((len(candidates), n), dtype=np.int8)
     payoff_sum = np.zeros((len(candidates), n_actors), dtype=np.int64)
     payoff_sq = np.zeros((len(candidates), n_actors), dtype=np.int64)
@@ -180,7 +180,7 @@ def _chunk(
         outcomes = run_chunk(variant, protocol, draws)
         status[c] = outcomes.status
         shifted = (
-            draws.reservation
+            draws.actors.reservation
             + cumulative[runs, outcomes.highest_rung.astype(np.int64)]
             - cumulative[runs, start_rung]
         )

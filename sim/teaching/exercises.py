@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from sim.core.decisions import utility_tables
 from sim.core.enums import Status
 from sim.scenario import scenario_from_dict
 from sim.teaching.figures import save_figure
@@ -70,10 +71,8 @@ def simulate(scenario, protocol, n: int, draws=None):
 def utility_of(draws, scenario, actor: str, package) -> np.ndarray:
     """Each run's utility of ``package`` for ``actor`` (normalised salience, item order)."""
     a = scenario.actor_names.index(actor)
-    weights = draws.weights[:, a, :]
-    salience = weights / weights.sum(axis=1, keepdims=True)
-    values = np.stack([draws.values[:, a, i, level] for i, level in enumerate(package)], axis=1)
-    return (salience * values).sum(axis=1)
+    number = int(np.dot(package, scenario.strides))
+    return utility_tables(draws.actors.values, draws.actors.salience, scenario.n_levels)[:, a, number]
 
 
 # --- exercise 1: why does Russia reject the US response? -----------------------------------
@@ -88,7 +87,7 @@ def exercise_1(out: Path, n: int) -> list[Path]:
         ]
     )
     _, draws = simulate(scenario, protocol, n)
-    r = draws.reservation[:, scenario.actor_names.index("russia")]
+    r = draws.actors.reservation[:, scenario.actor_names.index("russia")]
     u_sq = utility_of(draws, scenario, "russia", scenario.opening_offer)
     u_lieven = utility_of(draws, scenario, "russia", lieven.opening_offer)
     fig, ax = plt.subplots(figsize=(7.2, 3.6), layout="constrained")
