@@ -31,11 +31,14 @@ PROTOCOLS = {
 }
 
 
-def table_digest(path: Path) -> str:
-    """SHA-256 over each column's name, Arrow type and values (categoricals as their labels)."""
+def table_digest(path: Path, exclude: tuple[str, ...] = ()) -> str:
+    """SHA-256 over each column's name, Arrow type and values (categoricals as their labels),
+    leaving out the columns named in ``exclude`` (prefixes)."""
     table = pq.read_table(path)
     digest = hashlib.sha256()
     for name in table.column_names:
+        if name.startswith(exclude):
+            continue
         column = table.column(name).combine_chunks()
         digest.update(name.encode() + b"\0" + str(column.type).encode() + b"\0")
         if hasattr(column, "dictionary"):
@@ -54,13 +57,19 @@ def cases() -> list[tuple[str, str]]:
     return [(scenario, protocol) for scenario in names for protocol in PROTOCOLS]
 
 
-def compute(scenario: str, protocol: str, engine: str = "batch", n_runs: int = N_RUNS) -> str:
-    """The digest of ``negsim scenario=S protocol=P mc.n_runs=N mc.seed=0`` (no figures)."""
+def compute(
+    scenario: str, protocol: str, engine: str = "batch", n_runs: int = N_RUNS, overrides=(), exclude=(),
+    protocol_keys: dict | None = None,
+) -> str:
+    """The digest of ``negsim scenario=S protocol=P mc.n_runs=N mc.seed=0 <overrides>``."""
     from sim.api import run  # noqa: PLC0415 (the public entry point, imported late)
 
     with tempfile.TemporaryDirectory() as tmp:
-        run(scenario, protocol=PROTOCOLS[protocol], engine=engine, n_runs=n_runs, seed=SEED, out_dir=Path(tmp))
-        return table_digest(Path(tmp) / "outcomes.parquet")
+        run(
+            scenario, protocol={**PROTOCOLS[protocol], **(protocol_keys or {})}, engine=engine, n_runs=n_runs,
+            seed=SEED, out_dir=Path(tmp), overrides=overrides,
+        )  # fmt: skip
+        return table_digest(Path(tmp) / "outcomes.parquet", exclude)
 
 
 def main() -> None:

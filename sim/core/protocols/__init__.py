@@ -6,6 +6,7 @@ A protocol module defines
 - ``ONE_ROUND``: whether the protocol is a single round in which every aspiration is the
   reservation (``max_rounds = 1`` and every deadline 1, as in the ultimatum);
 - ``SPEAKER``: whether it uses ``protocol.west_speaker``;
+- ``ANTICIPATES``: whether its ``amend`` honours ``protocol.anticipate_ratification``;
 - ``amend(t, k, draws, rules, state) -> Amendment``: step 4 of round ``t`` of run ``k``, a
   compiled function that writes the next text into ``state.text``.
 

@@ -8,6 +8,7 @@ from sim.core.round import no_amendment
 
 NAME = "ultimatum"
 ONE_ROUND = True
+ANTICIPATES = False  # honours protocol.anticipate_ratification
 SPEAKER = False
 
 
