@@ -51,9 +51,9 @@ class Protocol:
         return modules()[self.name]
 
     @property
-    def amend(self):
-        """The protocol's compiled step 4."""
-        return self.module.amend
+    def tag(self):
+        """The value the compiled round is handed to name this protocol (its step 4)."""
+        return self.module.TAG
 
     @property
     def forces_deadline_one(self) -> bool:

@@ -117,7 +117,7 @@ class NegotiationModel(mesa.Model):
 
     def _talk(self) -> None:
         text, before = self.state.text.copy(), self.state.reservations.copy()
-        self.result = play_round(self.steps, 0, self.draws.bundle, self.rules, self.state, self.protocol.amend)
+        self.result = play_round(self.steps, 0, self.draws.bundle, self.rules, self.state, self.protocol.tag)
         if self.trace:
             self.history.append(self._record(text, before))
         if self.result.outcome != RoundOutcome.CONTINUE:

@@ -9,7 +9,7 @@ the :class:`~sim.core.bundles.RoundResult` it returns and the decisions it leave
 import numpy as np
 from numba import njit
 
-from sim.core.bundles import Amendment, PeriodResult, RoundResult
+from sim.core.bundles import PeriodResult, RoundResult
 from sim.core.decisions import (
     accepts,
     aspiration,
@@ -26,6 +26,7 @@ from sim.core.decisions import (
     utility_table,
 )
 from sim.core.enums import RoundOutcome, Rung
+from sim.core.protocols import amend, no_amendment
 
 
 @njit(cache=True)
@@ -43,11 +44,6 @@ def start_run(k, draws, rules, state):
     crossings_table(state.held, rules.red_line_levels, rules.packages, state.crosses)
     state.text[:] = rules.opening
     state.rung[0] = rules.start_rung
-
-
-@njit(cache=True)
-def no_amendment():
-    return Amendment(False, -1, 0, -1, -1, 0, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
 
 
 @njit(cache=True)
@@ -80,11 +76,11 @@ def evaluate(t, k, draws, rules, state):
 
 
 @njit(cache=True)
-def play_round(t, k, draws, rules, state, amend):
+def play_round(t, k, draws, rules, state, protocol):
     """Round ``t`` of run ``k``: evaluate; agree (then ratify) or escalate; amend.
 
-    ``amend`` is the protocol's step 4 (:mod:`sim.core.protocols`); it runs at aspirations
-    recomputed after this round's shifts, and not in round ``max_rounds``.
+    ``protocol`` is the protocol's tag (:mod:`sim.core.protocols`), whose step 4 runs at
+    aspirations recomputed after this round's shifts, and not in round ``max_rounds``.
     """
     blocker = evaluate(t, k, draws, rules, state)
     rung_before = state.rung[0]
@@ -116,7 +112,7 @@ def play_round(t, k, draws, rules, state, amend):
         state.amend_aspirations[:] = state.aspirations
     else:
         aspirations_at(t, k, draws, state, state.amend_aspirations)
-    amendment = amend(t, k, draws, rules, state)
+    amendment = amend(protocol, t, k, draws, rules, state)
     return RoundResult(t, RoundOutcome.CONTINUE, blocker, rung_before, rung, gap, p_climb, u_climb, steps, amendment)
 
 
@@ -165,13 +161,13 @@ def record_outcome(k, result, periods, state, out):
 
 
 @njit(cache=True)
-def simulate(draws, rules, state, out, amend):
+def simulate(draws, rules, state, out, protocol):
     """Every run of a chunk, round after round until one ends the run (the batch engine)."""
     for k in range(out.status.shape[0]):
         start_run(k, draws, rules, state)
-        result = play_round(1, k, draws, rules, state, amend)
+        result = play_round(1, k, draws, rules, state, protocol)
         while result.outcome == RoundOutcome.CONTINUE:
-            result = play_round(result.t + 1, k, draws, rules, state, amend)
+            result = play_round(result.t + 1, k, draws, rules, state, protocol)
         periods = 0
         if enters_aftermath(result, state):
             for period in range(1, draws.escalation.aftermath[k] + 1):

@@ -6,9 +6,12 @@ whose yes it needs, not by Russia itself; the West's offer by everyone whose yes
 the US included. The West speaks with the utility of ``protocol.west_speaker``.
 """
 
+from collections import namedtuple
+
 from numba import njit
 
 from sim.core.bundles import Amendment
+from sim.core.protocols import register
 from sim.core.decisions import accepts
 
 NAME = "alternating"
@@ -58,3 +61,7 @@ def amend(t, k, draws, rules, state):
     if offer >= 0:
         state.text[:] = rules.packages[offer]
     return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
+
+
+Tag = namedtuple("Tag", "code")
+TAG = register(Tag, amend)

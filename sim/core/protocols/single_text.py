@@ -1,9 +1,12 @@
 """``single_text``: a mediator amends one negotiating text a step at a time (Fisher's single
 negotiating text; DESIGN.md, "Protocols")."""
 
+from collections import namedtuple
+
 from numba import njit
 
 from sim.core.bundles import Amendment
+from sim.core.protocols import register
 from sim.core.decisions import package_index, ratifier_refuses
 
 NAME = "single_text"
@@ -79,3 +82,7 @@ def amend(t, k, draws, rules, state):
         best_item >= 0, best_item, best_step, -1, -1, candidates,
         before[0], before[1], best[0], best[1], before[2], best[2], before[3], best[3],
     )  # fmt: skip
+
+
+Tag = namedtuple("Tag", "code")
+TAG = register(Tag, amend)
