@@ -46,31 +46,42 @@ def _prior_type(keys: tuple[str, ...]):
     return kind
 
 
-def _parameter_fields(owner: str, node: str | None = None) -> list[tuple]:
+def _parameter_fields(owner: str, node: tuple[str, ...] = ()) -> list[tuple]:
     """The fields of the sampled parameters of ``owner`` (``actors`` or ``escalation``) that
-    live directly in the node (``node=None``) or in its sub-node ``node`` (``ratifier``);
-    derived from :data:`sim.parameters.PARAMETERS`."""
+    live directly in ``node`` (a key path below the owner: ``()``, ``("ratifier",)``,
+    ``("red_lines", "{item}")``); derived from :data:`sim.parameters.PARAMETERS`.
+
+    A parameter whose path ends in placeholders is a dict of priors named by its first key
+    (``values``); any other lives in the node above its last key (``ratifier.bias``)."""
     fields = []
     for parameter in owned_by(owner):
         key = parameter.key
-        sub = key[0] if len(key) > 1 and not key[1].startswith("{") else None
-        if sub != node:
-            continue
-        key = key[1:] if sub else key
-        kind = _prior_type(key)
-        if kind is PriorConf:
-            default = field(default=MISSING) if parameter.required else field(default=None)
-            kind = kind if parameter.required else Optional[PriorConf]
+        if key[-1].startswith("{"):
+            home, name = (), key[0]
         else:
+            home, name = key[:-1], key[-1]
+        if home != node:
+            continue
+        kind = _prior_type(key) if key[-1].startswith("{") else PriorConf
+        if kind is not PriorConf:
             default = field(default_factory=dict)
-        fields.append((key[0], kind, default))
+        elif parameter.required:
+            default = field(default=MISSING)
+        else:  # absent: a prior with no ``dist`` (a None default cannot take a merged override)
+            default = field(default_factory=PriorConf)
+        fields.append((name, kind, default))
     return fields
 
 
 RatifierConf = make_dataclass(
     "RatifierConf",
     [("name", str, field(default="")), ("items", List[str], field(default_factory=list))]
-    + [(name, PriorConf, field(default=MISSING)) for name, _, _ in _parameter_fields("actors", "ratifier")],
+    + [(name, PriorConf, field(default=MISSING)) for name, _, _ in _parameter_fields("actors", ("ratifier",))],
+)
+
+RedLineConf = make_dataclass(
+    "RedLineConf",
+    [("levels", List[str], field(default_factory=list)), *_parameter_fields("actors", ("red_lines", "{item}"))],
 )
 
 ActorConf = make_dataclass(
@@ -81,6 +92,7 @@ ActorConf = make_dataclass(
         ("veto_items", List[str], field(default_factory=list)),
         *_parameter_fields("actors"),
         ("ratifier", Optional[RatifierConf], field(default=None)),
+        ("red_lines", Dict[str, RedLineConf], field(default_factory=dict)),
     ],
 )
 
@@ -107,6 +119,7 @@ class ProtocolConf:
     max_rounds: int = 12
     continue_after_invasion: bool = False
     west_speaker: str = "us"
+    anticipate_ratification: bool = True
 
 
 @dataclass

@@ -43,6 +43,11 @@ def outcomes_table(scenario: Scenario, outcomes: Outcomes, parameters: dict[str,
     for a, actor in enumerate(scenario.actor_names):
         columns[f"accepted.{actor}"] = pa.array(outcomes.accepted[:, a])
     columns["blocker"] = _categorical(outcomes.blocker, scenario.actor_names)
+    columns["aftermath"] = pa.array(outcomes.aftermath)
+    for a, actor in enumerate(scenario.actors):
+        for i, item in enumerate(scenario.item_names):
+            if item in actor.red_lines:
+                columns[f"red_line_held.{actor.name}.{item}"] = pa.array(outcomes.red_lines_held[:, a, i])
     for path, values in parameters.items():
         columns[f"scenario.{path}"] = pa.array(values)
     return pa.table(columns)

@@ -63,6 +63,8 @@ class Parameter:
     names from the scenario. ``required``: every actor (or the escalation block) must give a
     prior; otherwise an absent prior means ``default`` in every run. ``whole``: the compiled
     code reads a whole number, the prior's draw rounded up (a deadline of 2.3 is round 3).
+    ``families``: the prior families it accepts, where only some make sense (a number of
+    periods comes from an integer family).
     """
 
     path: str
@@ -72,6 +74,7 @@ class Parameter:
     required: bool = True
     default: float = 0.0
     whole: bool = False
+    families: tuple[str, ...] | None = None  # the prior families allowed (None: any)
 
     @property
     def owner(self) -> str:
@@ -129,6 +132,12 @@ PARAMETERS: tuple[Parameter, ...] = (
         required=False,
     ),
     Parameter(
+        "actors.{actor}.red_lines.{item}.hold", Shape.ACTOR_ITEM, PROBABILITY,
+        "probability that the actor's red line on an item binds in a run (1 if not given; "
+        "0, never, for an item without a red line)",
+        required=False,
+    ),
+    Parameter(
         "escalation.beta0", Shape.SCALAR, REAL,
         "intercept of P(climb) = sigma(beta0 + beta_gap * gap + beta_time * min(1, t/T))",
     ),
@@ -146,6 +155,12 @@ PARAMETERS: tuple[Parameter, ...] = (
         "escalation.shifts.{rung}.{actor}", Shape.RUNG_ACTOR, REAL,
         "shift of an actor's reservation when a rung is first reached (0 if not given)",
         required=False,
+    ),
+    Parameter(
+        "escalation.aftermath", Shape.SCALAR, NON_NEGATIVE,
+        "K: periods the crisis goes on after talks that ended with neither agreement nor war "
+        "(integer family: fixed or uniform_integer; 0 if not given)",
+        required=False, whole=True, families=("fixed", "uniform_integer"),
     ),
 )
 

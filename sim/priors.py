@@ -23,6 +23,7 @@ PARAMETERS = {
     "normal": ("mean", "sd"),
     "truncnormal": ("mean", "sd", "low", "high"),
     "beta": ("a", "b"),
+    "uniform_integer": ("low", "high"),
 }
 OPTIONAL = {"beta": {"low": 0.0, "high": 1.0}}
 
@@ -54,7 +55,7 @@ class Prior:
         p = self.params
         if self.dist == "fixed":
             return p["value"]
-        if self.dist == "uniform":
+        if self.dist in ("uniform", "uniform_integer"):
             return 0.5 * (p["low"] + p["high"])
         if self.dist == "normal":
             return p["mean"]
@@ -73,6 +74,8 @@ class Prior:
             return np.full(np.shape(u), p["value"], dtype=np.float64)
         if self.dist == "uniform":
             return p["low"] + u * (p["high"] - p["low"])
+        if self.dist == "uniform_integer":  # each of low, ..., high with probability 1/(high - low + 1)
+            return np.minimum(p["low"] + np.floor(u * (p["high"] - p["low"] + 1.0)), p["high"])
         if self.dist == "normal":
             return p["mean"] + p["sd"] * special.ndtri(u)
         if self.dist == "truncnormal":
@@ -95,7 +98,7 @@ def _truncated_standard_normal_ppf(u: np.ndarray, a: float, b: float) -> np.ndar
         return np.where(below <= 0.5, special.ndtri(below), -special.ndtri(above))
 
 
-def parse_prior(node: object, path: str, allowed: Range) -> Prior:
+def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ...] | None = None) -> Prior:
     """Build a :class:`Prior` from plain data, checking its parameters and its support.
 
     ``allowed`` is the parameter's range (:mod:`sim.parameters`; DESIGN.md: a normal
@@ -106,6 +109,8 @@ def parse_prior(node: object, path: str, allowed: Range) -> Prior:
     dist = node.get("dist")
     if dist not in PARAMETERS:
         raise ConfigError(f"{path}.dist", dist, f"unknown distribution; use one of {sorted(PARAMETERS)}")
+    if families is not None and dist not in families:
+        raise ConfigError(f"{path}.dist", dist, f"not allowed here; use one of {list(families)}")
     params: dict[str, float] = dict(OPTIONAL.get(dist, {}))
     known = set(PARAMETERS[dist]) | set(params) | {"dist", "rationale", "source"}
     for key, value in node.items():
@@ -146,5 +151,11 @@ def _check_parameters(dist: str, params: dict[str, float], path: str) -> None:
         for name in ("a", "b"):
             if params[name] <= 0:
                 raise ConfigError(f"{path}.{name}", params[name], "beta shape parameters must be > 0")
+    if dist == "uniform_integer":
+        for name in ("low", "high"):
+            if not float(params[name]).is_integer():
+                raise ConfigError(f"{path}.{name}", params[name], "must be a whole number")
+        if params["high"] < params["low"]:
+            raise ConfigError(f"{path}.high", params["high"], f"must be at least low ({params['low']:g})")
     if dist in ("uniform", "truncnormal", "beta") and not params["low"] < params["high"]:
         raise ConfigError(f"{path}.high", params["high"], f"must be greater than low ({params['low']:g})")

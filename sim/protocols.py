@@ -25,13 +25,15 @@ PROTOCOLS = tuple(ProtocolName)
 @dataclass(frozen=True)
 class Protocol:
     """A protocol (``name``), the number of rounds, whether the talks go on after a
-    full-scale invasion ("on a new basis", Lieven), and the actor who speaks for the West
-    where the protocol uses one (``alternating``)."""
+    full-scale invasion ("on a new basis", Lieven), the actor who speaks for the West where
+    the protocol uses one (``alternating``), and whether a mediator who ranks texts counts
+    the ratifiers' refusals (``single_text``; ``false`` reproduces negsim 0.1 run for run)."""
 
     name: str = SINGLE_TEXT
     max_rounds: int = 12
     continue_after_invasion: bool = False
     west_speaker: str = "us"
+    anticipate_ratification: bool = True
 
     def __post_init__(self) -> None:
         if self.name not in PROTOCOLS:
@@ -49,14 +51,19 @@ class Protocol:
         return modules()[self.name]
 
     @property
-    def amend(self):
-        """The protocol's compiled step 4."""
-        return self.module.amend
+    def tag(self):
+        """The value the compiled round is handed to name this protocol (its step 4)."""
+        return self.module.TAG
 
     @property
     def forces_deadline_one(self) -> bool:
         """A one-round protocol sets every actor's deadline to round 1: aspiration = reservation."""
         return self.module.ONE_ROUND
+
+    @property
+    def anticipates_ratification(self) -> bool:
+        """Whether the mediator counts the ratifiers' refusals (``single_text`` only)."""
+        return self.anticipate_ratification and self.module.ANTICIPATES
 
     def speaker_index(self, scenario) -> int:
         """The West's speaker's actor index, or -1 if the protocol has no speaker."""
@@ -70,6 +77,7 @@ def protocol_from_dict(node: dict) -> Protocol:
         node.get("max_rounds"),
         bool(node.get("continue_after_invasion", False)),
         str(node.get("west_speaker") or "us"),
+        bool(node.get("anticipate_ratification", True)),
     )
 
 

@@ -53,9 +53,10 @@ def open_uniforms(u: np.ndarray) -> np.ndarray:
     return np.minimum(u + 2.0**-54, LARGEST_UNIFORM)
 
 
-EVENT_STREAMS = ("round.{t}", "deadline", "spill")
+EVENT_STREAMS = ("round.{t}", "deadline", "spill", "actors.{actor}.red_lines.{item}", "aftermath.{period}")
 """The random events' streams (the climb draw of round ``t``, the deadline and spill-over
-draws); the parameters' streams are their paths (:mod:`sim.parameters`)."""
+draws, the Bernoulli uniform of each red line, the climb draw of aftermath period ``period``);
+the parameters' streams are their paths (:mod:`sim.parameters`)."""
 
 
 @dataclass
@@ -107,12 +108,30 @@ def draw(scenario: Scenario, protocol: Protocol, seed: int, start: int, stop: in
     u_round = np.empty((protocol.max_rounds, n))
     for t in range(1, protocol.max_rounds + 1):
         u_round[t - 1] = stream_uniforms(seed, EVENT_STREAMS[0].format(t=t), start, stop)
+    u_red_line = np.ones((len(scenario.actors), len(scenario.items), n))  # 1: never < hold
+    for a, actor in enumerate(scenario.actors):
+        for i, item in enumerate(scenario.item_names):
+            if item in actor.red_lines:
+                u_red_line[a, i] = stream_uniforms(seed, EVENT_STREAMS[3].format(actor=actor.name, item=item), start, stop)
+    periods = aftermath_bound(scenario)
+    u_after = np.empty((periods, n))
+    for period in range(1, periods + 1):
+        u_after[period - 1] = stream_uniforms(seed, EVENT_STREAMS[4].format(period=period), start, stop)
     events = bundles.Events(
         _run_first(u_round),
         stream_uniforms(seed, EVENT_STREAMS[1], start, stop),
         stream_uniforms(seed, EVENT_STREAMS[2], start, stop),
+        _run_first(u_red_line),
+        _run_first(u_after),
     )
     return Draws(start, bundles.Draws(actors, escalation, events), parameters)
+
+
+def aftermath_bound(scenario: Scenario) -> int:
+    """``K_max``: the most aftermath periods a run can play (the prior's upper bound; 0 if
+    the scenario has no aftermath)."""
+    prior = scenario.priors().get("escalation.aftermath")
+    return 0 if prior is None else int(prior.support()[1])
 
 
 def _array(parameter: Parameter, scenario: Scenario, parameters: dict[str, np.ndarray], n: int) -> np.ndarray:

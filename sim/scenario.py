@@ -47,6 +47,7 @@ class Actor:
     must_accept_every_text: bool
     veto_items: tuple[str, ...]
     ratifier: Ratifier | None
+    red_lines: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # item -> levels
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,16 @@ class Scenario:
             ]
         )
 
+    def red_line_matrix(self) -> np.ndarray:
+        """(actors, items, max levels) bool: the levels each actor's red lines exclude (whether
+        a red line binds is drawn per run, with its ``hold`` prior)."""
+        out = np.zeros((len(self.actors), len(self.items), int(self.n_levels.max())), dtype=np.bool_)
+        for a, actor in enumerate(self.actors):
+            for i, item in enumerate(self.items):
+                for level in actor.red_lines.get(item.name, ()):
+                    out[a, i, item.levels.index(level)] = True
+        return out
+
     def every_text(self) -> np.ndarray:
         return np.array([actor.must_accept_every_text for actor in self.actors])
 
@@ -173,7 +184,7 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
             raise ConfigError(f"{where}.opening_offer.{key}", level, f"unknown item; the items are {list(item_names)}")
     actors_node = _mapping(_required(data, "actors", where), f"{where}.actors")
     actors = tuple(
-        _parse_actor(actor, _mapping(node, f"{where}.actors.{actor}"), item_names, f"{where}.actors.{actor}")
+        _parse_actor(actor, _mapping(node, f"{where}.actors.{actor}"), items, f"{where}.actors.{actor}")
         for actor, node in actors_node.items()
     )
     if not any(actor.must_accept_every_text for actor in actors):
@@ -187,6 +198,8 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
             if parameter.owner == "actors":
                 priors |= _parse_parameter(parameter, actors_node[actor.name], f"{where}.actors.{actor.name}", domains)
         _check_salience(priors, actor.name, item_names, f"{where}.actors.{actor.name}")
+        for item in actor.red_lines:
+            priors.setdefault(f"{where}.actors.{actor.name}.red_lines.{item}.hold", HOLD_DEFAULT)
     for parameter in PARAMETERS:
         if parameter.owner == "escalation":
             priors |= _parse_parameter(parameter, escalation_node, f"{where}.escalation", domains)
@@ -218,8 +231,9 @@ def _parse_items(node: Mapping, path: str) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _parse_actor(name: str, node: Mapping, item_names: tuple[str, ...], path: str) -> Actor:
+def _parse_actor(name: str, node: Mapping, items: tuple[Item, ...], path: str) -> Actor:
     """An actor's structure; its priors are read by :func:`_parse_parameter`."""
+    item_names = tuple(item.name for item in items)
     ratifier = None
     if node.get("ratifier") is not None:
         r_node = _mapping(node["ratifier"], f"{path}.ratifier")
@@ -231,13 +245,49 @@ def _parse_actor(name: str, node: Mapping, item_names: tuple[str, ...], path: st
     every_text = node.get("must_accept_every_text", False)
     if not isinstance(every_text, bool):
         raise ConfigError(f"{path}.must_accept_every_text", every_text, "must be true or false")
+    veto_items = _names(node.get("veto_items"), f"{path}.veto_items", item_names)
     return Actor(
         name=str(name),
         description=str(node.get("description") or ""),
         must_accept_every_text=every_text,
-        veto_items=_names(node.get("veto_items"), f"{path}.veto_items", item_names),
+        veto_items=veto_items,
         ratifier=ratifier,
+        red_lines=_parse_red_lines(node.get("red_lines") or {}, items, every_text, veto_items, f"{path}.red_lines"),
     )
+
+
+HOLD_DEFAULT = Prior(
+    "fixed", {"value": 1.0}, "DESIGN.md: a red line binds in every run unless a hold prior says otherwise", "DESIGN.md"
+)
+
+
+def _parse_red_lines(
+    node: object, items: tuple[Item, ...], every_text: bool, veto_items: tuple[str, ...], path: str
+) -> dict[str, tuple[str, ...]]:
+    """DESIGN.md, "Who must say yes": an actor whose yes every text needs may rule out any
+    level, the status quo included; any other actor only levels above 0 of its veto items."""
+    by_name = {item.name: item for item in items}
+    red_lines = {}
+    for item_name, spec in _mapping(node, path).items():
+        if item_name not in by_name:
+            raise ConfigError(f"{path}.{item_name}", item_name, f"unknown item; the items are {list(by_name)}")
+        item, where = by_name[item_name], f"{path}.{item_name}"
+        levels = _mapping(spec, where).get("levels")
+        if not isinstance(levels, (list, tuple)) or not levels:
+            raise ConfigError(f"{where}.levels", levels, "a red line needs a list of the levels it rules out")
+        for level in levels:
+            if level not in item.levels:
+                raise ConfigError(f"{where}.levels", level, f"unknown level; use one of {list(item.levels)}")
+        if not every_text:
+            if item_name not in veto_items:
+                raise ConfigError(where, item_name, "a red line must be on one of the actor's veto items")
+            if item.levels[0] in levels:
+                raise ConfigError(
+                    f"{where}.levels", item.levels[0],
+                    "only an actor whose yes every text needs may rule out the status quo",
+                )  # fmt: skip
+        red_lines[item_name] = tuple(str(level) for level in levels)
+    return red_lines
 
 
 def _parse_escalation(node: Mapping, actor_names: tuple[str, ...], path: str) -> Escalation:
@@ -306,7 +356,7 @@ def _parse_parameter(parameter: Parameter, node: Mapping, path: str, domains: _D
                 step(child, rest, f"{path}.{name}", {**bound, placeholder: name})
             return
         child = node.get(key) if isinstance(node, Mapping) else None
-        if child is None or child == "???":
+        if child is None or child == "???" or (not rest and isinstance(child, Mapping) and child.get("dist") is None):
             if parameter.required:
                 raise ConfigError(f"{path}.{key}", None, "is required")
             return
@@ -316,7 +366,7 @@ def _parse_parameter(parameter: Parameter, node: Mapping, path: str, domains: _D
         if rest:
             walk(child, rest, path, bound)
         else:
-            found[path] = parse_prior(child, path, parameter.allowed)
+            found[path] = parse_prior(child, path, parameter.allowed, parameter.families)
 
     walk(node, parameter.key, path, {})
     return found

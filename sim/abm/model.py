@@ -1,9 +1,11 @@
 """The reference negotiation model: one run, a Mesa step per round.
 
 Each ``step()`` plays one round with :func:`sim.core.round.play_round` (the round the batch
-engine plays too), lets every agent take note of its part, and, when traced, records the
-round (:class:`RoundRecord`, for the transcript and the dashboard) and collects the agents'
-variables with Mesa's ``DataCollector``.
+engine plays too) or, once talks that ran out of rounds have ended, one aftermath period
+(:func:`sim.core.round.play_period`); then every agent takes note of its part and, when
+traced, the model records the round (:class:`RoundRecord`, :class:`PeriodRecord`, for the
+transcript and the dashboard) and collects the agents' variables with Mesa's
+``DataCollector``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import mesa
 import numpy as np
 
 from sim.abm.agents import Negotiator
-from sim.core.bundles import RoundResult
+from sim.core.bundles import PeriodResult, RoundResult
 from sim.core.decisions import run_status
 from sim.core.enums import RoundOutcome, Rung, Status
-from sim.core.round import play_round, start_run
+from sim.core.round import enters_aftermath, play_period, play_round, start_run
 from sim.engines.setup import new_state, rules_for
 from sim.protocols import Protocol
 from sim.sampling import Draws
@@ -34,6 +36,7 @@ class RoundRecord:
     aspirations: np.ndarray  # step 1's
     asked: np.ndarray
     accepted: np.ndarray
+    crossing: np.ndarray  # whether the text crosses each actor's held red lines
     reservations_before: np.ndarray
     reservations_after: np.ndarray
     amend_aspirations: np.ndarray | None  # step 4's (after this round's shifts), if it had one
@@ -61,6 +64,15 @@ class RoundRecord:
         return int(self.result.blocker) if self.outcome == RoundOutcome.RATIFICATION_FAILED else -1
 
 
+@dataclass(frozen=True)
+class PeriodRecord:
+    """One aftermath period as played, with the reservations before and after it."""
+
+    result: PeriodResult
+    reservations_before: np.ndarray
+    reservations_after: np.ndarray
+
+
 class NegotiationModel(mesa.Model):
     """One negotiation. All of the run's random numbers come in ``draws`` (one run's slice of
     the common random numbers); the model draws nothing, so the batch engine reproduces it."""
@@ -73,8 +85,11 @@ class NegotiationModel(mesa.Model):
         self.trace = trace
         self.rules = rules_for(scenario, protocol)
         self.state = new_state(scenario)
-        self.result: RoundResult | None = None
-        self.history: list[RoundRecord] = []
+        self.result: RoundResult | None = None  # the last round of the talks
+        self.history: list[RoundRecord] = []  # every round, when traced
+        self.talking = True
+        self.aftermath_periods = 0  # K, once the talks have ended and the crisis goes on
+        self.periods: list[PeriodRecord] = []
         start_run(0, draws.bundle, self.rules, self.state)
         actors = draws.actors
         for a, name in enumerate(scenario.actor_names):
@@ -91,15 +106,30 @@ class NegotiationModel(mesa.Model):
             )
 
     def step(self) -> None:
-        """Play one round; the run ends when the round does not hand on to another."""
-        text, before = self.state.text.copy(), self.state.reservations.copy()
-        self.result = play_round(self.steps, 0, self.draws.bundle, self.rules, self.state, self.protocol.amend)
+        """Play one round of the talks or, once they have ended, one aftermath period."""
+        if self.talking:
+            self._talk()
+        else:
+            self._wait()
         self.agents.do("take_note", self.state)
         if self.trace:
-            self.history.append(self._record(text, before))
             self.datacollector.collect(self)
+
+    def _talk(self) -> None:
+        text, before = self.state.text.copy(), self.state.reservations.copy()
+        self.result = play_round(self.steps, 0, self.draws.bundle, self.rules, self.state, self.protocol.tag)
+        if self.trace:
+            self.history.append(self._record(text, before))
         if self.result.outcome != RoundOutcome.CONTINUE:
-            self.running = False
+            self.talking = False
+            self.aftermath_periods = int(self.draws.escalation.aftermath[0]) if enters_aftermath(self.result, self.state) else 0
+            self.running = self.aftermath_periods > 0
+
+    def _wait(self) -> None:
+        before = self.state.reservations.copy()
+        period = play_period(len(self.periods) + 1, 0, self.draws.bundle, self.rules, self.state)
+        self.periods.append(PeriodRecord(period, before, self.state.reservations.copy()))
+        self.running = not period.ended and len(self.periods) < self.aftermath_periods
 
     def run(self) -> "NegotiationModel":
         while self.running:
@@ -116,6 +146,7 @@ class NegotiationModel(mesa.Model):
             aspirations=s.aspirations.copy(),
             asked=s.asked.copy(),
             accepted=s.accepted.copy(),
+            crossing=s.crosses[:, int(np.dot(text, self.rules.strides))].copy(),
             reservations_before=before,
             reservations_after=s.reservations.copy(),
             amend_aspirations=s.amend_aspirations.copy() if amended else None,

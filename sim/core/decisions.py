@@ -72,8 +72,30 @@ def must_accept(every_text, veto_items, package):
 
 @njit(cache=True)
 def accepts(utility_of_text, aspiration_now):
-    """An actor accepts a text iff its utility reaches its current aspiration."""
+    """Whether a text's utility reaches the current aspiration (an actor accepts iff it does
+    and the text crosses none of its held red lines: :func:`sim.core.round.evaluate`)."""
     return utility_of_text >= aspiration_now
+
+
+@njit(cache=True)
+def red_line_holds(u, hold):
+    """A red line binds in a run iff its uniform ``u < hold`` (DESIGN.md, "Who must say yes")."""
+    return u < hold
+
+
+@njit(cache=True)
+def crossings_table(held, red_line_levels, packages, out):
+    """``out[a, p]``: whether package ``p`` crosses one of actor ``a``'s held red lines
+    (``held[a, i]``: its red line on item ``i`` binds in this run)."""
+    for a in range(out.shape[0]):
+        for p in range(packages.shape[0]):
+            crosses = False
+            for i in range(packages.shape[1]):
+                if held[a, i] and red_line_levels[a, i, packages[p, i]]:
+                    crosses = True
+                    break
+            out[a, p] = crosses
+    return out
 
 
 @njit(cache=True)
@@ -199,19 +221,31 @@ def climb(rung, steps, start_rung, reservations, shifts, u_spill, p_spillover, k
 
 
 @njit(cache=True)
-def first_ratification_refusal(utilities, reservations, biases, ratify_items, package):
-    """Two-level game (Putnam 1988): the first actor (in actor order) whose ratifier votes on
-    the text and refuses it, or -1.
+def votes_table(ratify_items, packages):
+    """``votes[a, p]``: whether actor ``a``'s ratifier votes on package ``p``: iff the package
+    is off level 0 on one of its items (it depends on the scenario only)."""
+    votes = np.zeros((ratify_items.shape[0], packages.shape[0]), dtype=np.bool_)
+    for a in range(ratify_items.shape[0]):
+        for p in range(packages.shape[0]):
+            for i in range(packages.shape[1]):
+                if ratify_items[a, i] and packages[p, i] != 0:
+                    votes[a, p] = True
+    return votes
 
-    A ratifier votes iff the text is off level 0 on one of its items, and approves iff
-    ``U_a(x) + b_a >= r_a`` with the current reservation; ``utilities[a]`` is ``U_a(x)``.
-    """
+
+@njit(cache=True)
+def ratifier_refuses(utility_of_text, bias, reservation, crosses_red_line):
+    """Two-level game (Putnam 1988): a voting ratifier approves iff ``U_a(x) + b_a >= r_a``
+    (current reservation) and the text crosses none of its actor's held red lines."""
+    return utility_of_text + bias < reservation or crosses_red_line
+
+
+@njit(cache=True)
+def first_ratification_refusal(utilities, reservations, biases, votes, crosses):
+    """The first actor (in actor order) whose ratifier votes on the text and refuses it, or
+    -1; ``votes[a]`` and ``crosses[a]`` are ``votes_table`` and the held red lines for the text."""
     for a in range(reservations.shape[0]):
-        votes = False
-        for i in range(package.shape[0]):
-            if ratify_items[a, i] and package[i] != 0:
-                votes = True
-        if votes and utilities[a] + biases[a] < reservations[a]:
+        if votes[a] and ratifier_refuses(utilities[a], biases[a], reservations[a], crosses[a]):
             return a
     return -1
 

@@ -9,38 +9,41 @@ the :class:`~sim.core.bundles.RoundResult` it returns and the decisions it leave
 import numpy as np
 from numba import njit
 
-from sim.core.bundles import Amendment, RoundResult
+from sim.core.bundles import PeriodResult, RoundResult
 from sim.core.decisions import (
     accepts,
     aspiration,
     climb,
+    crossings_table,
     escalation_probability,
     first_ratification_refusal,
     item_contributions,
     package_index,
+    red_line_holds,
     run_status,
     rungs_to_climb,
+    sigmoid,
     utility_table,
 )
-from sim.core.enums import RoundOutcome
+from sim.core.enums import RoundOutcome, Rung
+from sim.core.protocols import amend, no_amendment
 
 
 @njit(cache=True)
 def start_run(k, draws, rules, state):
-    """Set ``state`` to the start of run ``k``: this run's utility of every package, the
-    reservations at the starting rung, the opening text."""
+    """Set ``state`` to the start of run ``k``: this run's utility of every package, which
+    red lines bind and which packages cross them, the reservations at the starting rung, the
+    opening text."""
     actors = draws.actors
     for a in range(state.reservations.shape[0]):
         contributions = item_contributions(actors.values[k, a], actors.salience[k, a], state.contributions)
         utility_table(contributions, rules.n_levels, state.utility_table[a])
         state.reservations[a] = actors.reservation[k, a]
+        for i in range(state.held.shape[1]):
+            state.held[a, i] = red_line_holds(draws.events.u_red_line[k, a, i], actors.red_lines_hold[k, a, i])
+    crossings_table(state.held, rules.red_line_levels, rules.packages, state.crosses)
     state.text[:] = rules.opening
     state.rung[0] = rules.start_rung
-
-
-@njit(cache=True)
-def no_amendment():
-    return Amendment(False, -1, 0, -1, -1, 0, 0, 0.0, 0, 0.0, 0, 0)
 
 
 @njit(cache=True)
@@ -57,33 +60,36 @@ def aspirations_at(t, k, draws, state, out):
 @njit(cache=True)
 def evaluate(t, k, draws, rules, state):
     """Step 1: every actor's utility of the text, its aspiration in round ``t`` (at the
-    current reservation), whether its yes is needed and whether it accepts. Returns the first
-    refusing actor whose yes is needed (actor order), or -1."""
+    current reservation), whether its yes is needed and whether it accepts (utility at least
+    the aspiration, and no held red line crossed). Returns the first refusing actor whose yes
+    is needed (actor order), or -1."""
     aspirations_at(t, k, draws, state, state.aspirations)
     number = package_index(state.text, rules.strides)
     blocker = -1
     for a in range(state.reservations.shape[0]):
         state.utilities[a] = state.utility_table[a, number]
         state.asked[a] = rules.asked[a, number]
-        state.accepted[a] = accepts(state.utilities[a], state.aspirations[a])
+        state.accepted[a] = accepts(state.utilities[a], state.aspirations[a]) and not state.crosses[a, number]
         if blocker < 0 and state.asked[a] and not state.accepted[a]:
             blocker = a
     return blocker
 
 
 @njit(cache=True)
-def play_round(t, k, draws, rules, state, amend):
+def play_round(t, k, draws, rules, state, protocol):
     """Round ``t`` of run ``k``: evaluate; agree (then ratify) or escalate; amend.
 
-    ``amend`` is the protocol's step 4 (:mod:`sim.core.protocols`); it runs at aspirations
-    recomputed after this round's shifts, and not in round ``max_rounds``.
+    ``protocol`` is the protocol's tag (:mod:`sim.core.protocols`), whose step 4 runs at
+    aspirations recomputed after this round's shifts, and not in round ``max_rounds``.
     """
     blocker = evaluate(t, k, draws, rules, state)
     rung_before = state.rung[0]
     if blocker < 0:  # 2. everyone who must say yes accepts: the ratifiers vote
+        number = package_index(state.text, rules.strides)
         refusal = first_ratification_refusal(
-            state.utilities, state.reservations, draws.actors.ratifier_bias[k], rules.ratify_items, state.text
-        )
+            state.utilities, state.reservations, draws.actors.ratifier_bias[k], rules.votes[:, number],
+            state.crosses[:, number],
+        )  # fmt: skip
         outcome = RoundOutcome.AGREED if refusal < 0 else RoundOutcome.RATIFICATION_FAILED
         return RoundResult(t, outcome, refusal, rung_before, rung_before, np.nan, np.nan, np.nan, 0, no_amendment())
     # 3. escalate: the escalating actor's climb draw, and its deadline draw in its deadline round
@@ -106,14 +112,46 @@ def play_round(t, k, draws, rules, state, amend):
         state.amend_aspirations[:] = state.aspirations
     else:
         aspirations_at(t, k, draws, state, state.amend_aspirations)
-    amendment = amend(t, k, draws, rules, state)
+    amendment = amend(protocol, t, k, draws, rules, state)
     return RoundResult(t, RoundOutcome.CONTINUE, blocker, rung_before, rung, gap, p_climb, u_climb, steps, amendment)
 
 
 @njit(cache=True)
-def record_outcome(k, result, state, out):
-    """Row ``k`` of the outcome arrays from a run's last round and final state."""
+def enters_aftermath(result, state):
+    """DESIGN.md, "After the talks": talks that ran out of rounds with neither agreement nor
+    war go on as a crisis (a run already at rung 3 plays no aftermath)."""
+    return result.outcome == RoundOutcome.LAST_ROUND and state.rung[0] < Rung.FULL_SCALE_INVASION
+
+
+@njit(cache=True)
+def play_period(period, k, draws, rules, state):
+    """Aftermath period ``period`` (1, 2, ...) of run ``k``: the escalating actor climbs one
+    rung iff ``u_after < sigma(beta0 + beta_gap * gap_end + beta_time)``, with ``gap_end =
+    r_R - U_R(final text)`` at its current reservation and the full time term; shifts apply as
+    in the talks, and first reaching rung 3 ends the run (a NATO-Russia clash if ``u_spill <
+    p_spillover``). ``continue_after_invasion`` does not apply after the talks."""
+    escalation, r = draws.escalation, rules.escalator
+    gap = state.reservations[r] - state.utility_table[r, package_index(state.text, rules.strides)]
+    p_climb = sigmoid(escalation.beta0[k] + escalation.beta_gap[k] * gap + escalation.beta_time[k])
+    u_climb = draws.events.u_after[k, period - 1]
+    rung_before = state.rung[0]
+    rung, ended = rung_before, False
+    if u_climb < p_climb:
+        rung, ended = climb(
+            rung_before, 1, rules.start_rung, state.reservations, escalation.shifts[k], draws.events.u_spill[k],
+            escalation.p_spillover[k], False,
+        )  # fmt: skip
+        state.rung[0] = rung
+    return PeriodResult(period, p_climb, u_climb, rung_before, rung, ended)
+
+
+@njit(cache=True)
+def record_outcome(k, result, periods, state, out):
+    """Row ``k`` of the outcome arrays from a run's last round, the aftermath periods it
+    played and its final state."""
     out.status[k] = run_status(result.outcome, state.rung[0])
+    out.aftermath[k] = periods
+    out.red_lines_held[k, :, :] = state.held
     out.rounds[k] = result.t
     out.highest_rung[k] = state.rung[0]
     out.blocker[k] = result.blocker
@@ -123,11 +161,17 @@ def record_outcome(k, result, state, out):
 
 
 @njit(cache=True)
-def simulate(draws, rules, state, out, amend):
+def simulate(draws, rules, state, out, protocol):
     """Every run of a chunk, round after round until one ends the run (the batch engine)."""
     for k in range(out.status.shape[0]):
         start_run(k, draws, rules, state)
-        result = play_round(1, k, draws, rules, state, amend)
+        result = play_round(1, k, draws, rules, state, protocol)
         while result.outcome == RoundOutcome.CONTINUE:
-            result = play_round(result.t + 1, k, draws, rules, state, amend)
-        record_outcome(k, result, state, out)
+            result = play_round(result.t + 1, k, draws, rules, state, protocol)
+        periods = 0
+        if enters_aftermath(result, state):
+            for period in range(1, draws.escalation.aftermath[k] + 1):
+                periods = period
+                if play_period(period, k, draws, rules, state).ended:
+                    break
+        record_outcome(k, result, periods, state, out)

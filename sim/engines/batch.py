@@ -17,5 +17,5 @@ from sim.scenario import Scenario
 def run_chunk(scenario: Scenario, protocol: Protocol, draws: Draws) -> Outcomes:
     """Run every negotiation of the chunk in one call of the compiled kernel."""
     out = Outcomes.empty(draws.start, draws.n, len(scenario.items), len(scenario.actors))
-    simulate(draws.bundle, rules_for(scenario, protocol), new_state(scenario), out.arrays, protocol.amend)
+    simulate(draws.bundle, rules_for(scenario, protocol), new_state(scenario), out.arrays, protocol.tag)
     return out

@@ -16,5 +16,5 @@ def run_chunk(scenario: Scenario, protocol: Protocol, draws: Draws) -> Outcomes:
     arrays = out.arrays
     for k in range(draws.n):
         model = NegotiationModel(scenario, protocol, draws.run(k)).run()
-        record_outcome(k, model.result, model.state, arrays)
+        record_outcome(k, model.result, len(model.periods), model.state, arrays)
     return out

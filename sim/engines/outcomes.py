@@ -14,7 +14,9 @@ class Outcomes:
     """Outcome of each run of a chunk; ``blocker`` is an actor index or -1 for none.
 
     ``accepted[k, a]`` says whether actor ``a`` accepted run ``k``'s final package at its
-    aspiration in the last round evaluated (asked or not).
+    aspiration in the last round evaluated (asked or not); ``aftermath[k]`` the aftermath
+    periods played; ``red_lines_held[k, a, i]`` whether actor ``a``'s red line on item ``i``
+    bound.
     """
 
     start: int
@@ -25,6 +27,8 @@ class Outcomes:
     utility: np.ndarray
     accepted: np.ndarray
     blocker: np.ndarray
+    aftermath: np.ndarray
+    red_lines_held: np.ndarray
 
     @classmethod
     def empty(cls, start: int, n: int, n_items: int, n_actors: int) -> "Outcomes":
@@ -37,6 +41,8 @@ class Outcomes:
             utility=np.empty((n, n_actors)),
             accepted=np.empty((n, n_actors), dtype=np.bool_),
             blocker=np.empty(n, dtype=np.int8),
+            aftermath=np.empty(n, dtype=np.int16),
+            red_lines_held=np.empty((n, n_actors, n_items), dtype=np.bool_),
         )
 
     @classmethod

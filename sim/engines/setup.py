@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.bundles import Rules, State
+from sim.core.decisions import votes_table
 from sim.protocols import Protocol
 from sim.scenario import Scenario
 
@@ -16,12 +17,14 @@ def rules_for(scenario: Scenario, protocol: Protocol) -> Rules:
         strides=scenario.strides,
         packages=scenario.packages,
         asked=scenario.asked,
-        ratify_items=scenario.ratifier_matrix(),
+        votes=votes_table(scenario.ratifier_matrix(), scenario.packages),
+        red_line_levels=scenario.red_line_matrix(),
         start_rung=scenario.escalation.start_rung,
         escalator=scenario.escalating_actor,
         max_rounds=protocol.max_rounds,
         keep_talking=protocol.continue_after_invasion,
         west_speaker=protocol.speaker_index(scenario),
+        anticipate_ratification=protocol.anticipates_ratification,
     )
 
 
@@ -39,4 +42,6 @@ def new_state(scenario: Scenario) -> State:
         accepted=np.zeros(n_actors, dtype=np.bool_),
         amend_aspirations=np.empty(n_actors),
         needs_yes=np.ones(n_actors, dtype=np.bool_),
+        held=np.zeros((n_actors, n_items), dtype=np.bool_),
+        crosses=np.zeros((n_actors, len(scenario.packages)), dtype=np.bool_),
     )

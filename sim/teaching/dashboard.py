@@ -436,8 +436,7 @@ class Dashboard:
             self._stop_play()
             return
         self.replay.step()
-        k = len(self.replay.records) - 1
-        text = demote_headings(self.replay.round_markdown(k))
+        text = demote_headings(self.replay.last_markdown())
         if self.replay.finished:
             text += "\n\n" + demote_headings(self.replay.ending_markdown())
             self.step_button.disabled = True

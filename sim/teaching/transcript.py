@@ -32,7 +32,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim import app
-from sim.abm.model import NegotiationModel, RoundRecord
+from sim.abm.model import NegotiationModel, PeriodRecord, RoundRecord
 from sim.config import NegsimConf, register_configs
 from sim.core.enums import RoundOutcome, Rung
 from sim.errors import ConfigError
@@ -92,12 +92,22 @@ class Replay:
     def records(self) -> list[RoundRecord]:
         return self.model.history
 
-    def step(self) -> RoundRecord | None:
-        """Play one round; None once the talks have ended."""
+    @property
+    def periods(self) -> list[PeriodRecord]:
+        return self.model.periods
+
+    def step(self) -> RoundRecord | PeriodRecord | None:
+        """Play one round of the talks or one aftermath period; None once the run has ended."""
         if self.finished:
             return None
         self.model.step()
-        return self.model.history[-1]
+        return self.model.periods[-1] if self.model.periods else self.model.history[-1]
+
+    def last_markdown(self) -> str:
+        """The last round or aftermath period played, in words."""
+        if self.periods:
+            return self.period_markdown(len(self.periods) - 1)
+        return self.round_markdown(len(self.records) - 1)
 
     def play(self) -> Replay:
         while not self.finished:
@@ -165,6 +175,7 @@ class Replay:
             "Ratifiers (approve iff `U + b ≥ r`):",
             "",
             *ratifiers,
+            *self._red_line_lines(),
         ]
         esc, e = s.escalation, d.escalation
         escalator = actor_words(esc.actor)
@@ -206,6 +217,8 @@ class Replay:
             u, asp = record.utilities[a], record.aspirations[a]
             if record.accepted[a]:
                 verdict = f"yes (margin {signed(u - asp)})"
+            elif record.crossing[a]:
+                verdict = "no (the text crosses its red line" + (f"; margin {signed(u - asp)})" if u >= asp else ")")
             else:
                 verdict = f"no (short by {number(asp - u)})"
             if record.asked[a]:
@@ -365,10 +378,18 @@ class Replay:
     def _mediation(self, record: RoundRecord) -> Amendment:
         a = record.result.amendment
 
-        def describe(refusals: int, shortfall: float, mask: int) -> str:
-            return f"{refusals} refusal{'s' if refusals != 1 else ''} ({self._refusing(mask)}), shortfall {number(shortfall)}"
+        def describe(refusals: int, shortfall: float, mask: int, anticipated: int) -> str:
+            ratifiers = (
+                f"; counted for its ratifier, which would refuse the text: {self._refusing(anticipated)}"
+                if anticipated
+                else ""
+            )
+            return (
+                f"{refusals} refusal{'s' if refusals != 1 else ''} ({self._refusing(mask)}{ratifiers}), "
+                f"shortfall {number(shortfall)}"
+            )
 
-        current = describe(a.refusals_before, a.shortfall_before, a.refusing_before)
+        current = describe(a.refusals_before, a.shortfall_before, a.refusing_before, a.anticipated_before)
         if not a.amended:
             why = (
                 f"**Mediator:** no one-step amendment (of {a.candidates}) ranks strictly better than the current text "
@@ -385,7 +406,7 @@ class Replay:
             f"**Mediator:** moves *{item_words(item.name)}* {'up' if a.step > 0 else 'down'} from "
             f"{level_words(item.levels[record.text[a.item]])} to **{level_words(item.levels[record.next_text[a.item]])}**. "
             f"At this round's aspirations (after any shifts) the current text has {current}; the amended text has "
-            f"{describe(a.refusals_after, a.shortfall_after, a.refusing_after)}: {reason}, "
+            f"{describe(a.refusals_after, a.shortfall_after, a.refusing_after, a.anticipated_after)}: {reason}, "
             f"the best of the {a.candidates} one-step amendments."
         )
         return Amendment("mediator", record.next_text, why)
@@ -407,6 +428,59 @@ class Replay:
         )
         return Amendment("proposal", record.next_text, why)
 
+    # --- narration: red lines and the aftermath --------------------------------------------
+    def _red_line_lines(self) -> list[str]:
+        s, d = self.scenario, self.draws
+        lines = []
+        for a, actor in enumerate(s.actors):
+            for item_name, levels in actor.red_lines.items():
+                i = s.item_names.index(item_name)
+                hold, u = d.actors.red_lines_hold[0, a, i], d.events.u_red_line[0, a, i]
+                binds = self.model.state.held[a, i]
+                lines.append(
+                    f"- {actor_words(actor.name)}'s red line on {item_words(item_name)}: it refuses "
+                    f"{', '.join(level_words(level) for level in levels)}. Binds in this run iff u < hold: "
+                    f"u = {u:.3f} {'<' if binds else '≥'} hold = {number(hold)}: "
+                    + ("**it holds**." if binds else "it does not hold in this run.")
+                )
+        return ["", "Red lines (an actor refuses any text crossing a held red line, whatever its utility):", "", *lines] if lines else []
+
+    def period_markdown(self, k: int) -> str:
+        """The ``k``-th aftermath period played (0-based) in words."""
+        s, d, record = self.scenario, self.draws.escalation, self.periods[k]
+        r, p = s.escalating_actor, record.result
+        name = actor_words(s.escalation.actor)
+        reservation = record.reservations_before[r]
+        utility = self.model.state.utility_table[r, int(np.dot(self.model.text, s.strides))]
+        gap = reservation - utility
+        z = d.beta0[0] + d.beta_gap[0] * gap + d.beta_time[0]
+        climbed = p.u_climb < p.p_climb
+        lines = [
+            f"## Aftermath, period {p.period} of {self.model.aftermath_periods}",
+            "",
+            (
+                "The talks ended with neither agreement nor war; the crisis goes on. "
+                if p.period == 1
+                else ""
+            )
+            + f"{name}'s gap = reservation − utility of the final text = {number(reservation)} − {number(utility)} "
+            f"= {number(gap)}. P(climb) = σ(β0 + β_gap·gap + β_time) = σ({number(z, 2)}) = **{p.p_climb:.3f}**. "
+            f"Draw u = {p.u_climb:.3f} " + (f"< {p.p_climb:.3f}: **{name} climbs one rung.**" if climbed else f"≥ {p.p_climb:.3f}: no climb."),
+        ]
+        if p.rung_after != p.rung_before:
+            lines.append(f"\n- Rung: {rung_words(p.rung_before)} → **{rung_words(p.rung_after)}**.")
+            moved = [a for a in range(len(self.actors)) if record.reservations_after[a] != record.reservations_before[a]]
+            if moved:
+                lines.append(
+                    "- **BATNAs shift**: " + "; ".join(
+                        f"{actor_words(self.actors[a])} {number(record.reservations_before[a])} → "
+                        f"{number(record.reservations_after[a])}" for a in moved
+                    ) + "."
+                )  # fmt: skip
+        if p.ended:
+            lines.append(f"\n**The crisis ends in war** at {rung_words(p.rung_after)}.")
+        return "\n".join(lines)
+
     # --- narration: the end ----------------------------------------------------------------
     def ending_markdown(self) -> str:
         if not self.finished:
@@ -424,6 +498,12 @@ class Replay:
                 f"**Ratification failed in round {m.rounds}:** {s.actors[m.blocker].ratifier.name} refused "
                 f"the agreed text ({package_words(s, m.text)})."
             )
+        elif status in ("war", "nato_russia_war") and self.periods:
+            lines.append(
+                f"**{status_words(status).capitalize()}:** the talks ended without agreement after {m.rounds} "
+                f"round{'s' if m.rounds != 1 else ''}; the crisis went on, and in aftermath period {len(self.periods)} "
+                f"{actor_words(s.escalation.actor)} reached {rung_words(m.rung)}. The last text: {package_words(s, m.text)}."
+            )
         elif status in ("war", "nato_russia_war"):
             lines.append(
                 f"**{status_words(status).capitalize()}:** the talks ended in round {m.rounds}, when {actor_words(s.escalation.actor)} "
@@ -432,13 +512,17 @@ class Replay:
         else:
             lines.append(
                 f"**{status_words(status).capitalize()}:** no agreement after {m.rounds} round{'s' if m.rounds != 1 else ''} "
-                f"(the last allowed); highest rung {rung_words(m.rung)}. The last text: {package_words(s, m.text)}."
-            )
+                f"(the last allowed)"
+                + (f", then {len(self.periods)} aftermath period{'s' if len(self.periods) != 1 else ''} without war"
+                   if self.periods else "")
+                + f"; highest rung {rung_words(m.rung)}. The last text: {package_words(s, m.text)}."
+            )  # fmt: skip
         blocker = actor_words(self.actors[m.blocker]) if m.blocker >= 0 else "none"
         lines += [
             "",
             f"- **Status:** `{status}`",
             f"- **Rounds:** {m.rounds}",
+            f"- **Aftermath periods:** {len(self.periods)}",
             f"- **Highest rung:** {rung_words(m.rung)}",
             f"- **Blocker:** {blocker}",
         ]
@@ -447,6 +531,7 @@ class Replay:
     def markdown(self) -> str:
         parts = [self.header_markdown()]
         parts += [self.round_markdown(k) for k in range(len(self.records))]
+        parts += [self.period_markdown(k) for k in range(len(self.periods))]
         if self.finished:
             parts.append(self.ending_markdown())
         return "\n\n".join(parts) + "\n"

@@ -6,16 +6,53 @@ A protocol module defines
 - ``ONE_ROUND``: whether the protocol is a single round in which every aspiration is the
   reservation (``max_rounds = 1`` and every deadline 1, as in the ultimatum);
 - ``SPEAKER``: whether it uses ``protocol.west_speaker``;
+- ``ANTICIPATES``: whether its ``amend`` honours ``protocol.anticipate_ratification``;
 - ``amend(t, k, draws, rules, state) -> Amendment``: step 4 of round ``t`` of run ``k``, a
-  compiled function that writes the next text into ``state.text``.
+  compiled function that writes the next text into ``state.text``;
+- ``Tag = namedtuple("Tag", "code")`` and ``TAG = register(Tag, amend)``: the value the
+  compiled round is handed to name the protocol.
 
 Everything else in a round is the same for every protocol (:mod:`sim.core.round`). A new
 protocol is a new module here plus its ``conf/protocol/<NAME>.yaml``; :func:`modules` finds it.
+
+Why a tag and not the function itself: the round calls :func:`amend` with the protocol's tag,
+and numba picks the protocol's step 4 by the tag's type when it compiles the round, so each
+protocol gets its own compiled round, cached on disk like every other compiled function (a
+compiled function passed as an argument is never found in numba's cache again).
 """
 
 import importlib
 import pkgutil
 from functools import cache
+
+from numba import njit, types
+from numba.extending import overload
+
+from sim.core.bundles import Amendment
+
+
+def amend(protocol, t, k, draws, rules, state):
+    """Step 4 of the protocol whose tag is ``protocol``; compiled code only (see :func:`register`)."""
+    raise NotImplementedError("amend is resolved by numba from the protocol's tag")
+
+
+def register(tag_class, implementation):
+    """Make ``amend(tag, ...)`` call ``implementation`` in compiled code when ``tag`` is a
+    ``tag_class``; returns the tag to hand to the round."""
+
+    @overload(amend)
+    def _amend(protocol, t, k, draws, rules, state):
+        if isinstance(protocol, types.BaseNamedTuple) and protocol.instance_class is tag_class:
+            return lambda protocol, t, k, draws, rules, state: implementation(t, k, draws, rules, state)
+        return None
+
+    return tag_class(0)
+
+
+@njit(cache=True)
+def no_amendment():
+    """Step 4 that leaves the text as it is."""
+    return Amendment(False, -1, 0, -1, -1, 0, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
 
 
 @cache

@@ -6,13 +6,17 @@ whose yes it needs, not by Russia itself; the West's offer by everyone whose yes
 the US included. The West speaks with the utility of ``protocol.west_speaker``.
 """
 
+from collections import namedtuple
+
 from numba import njit
 
 from sim.core.bundles import Amendment
+from sim.core.protocols import register
 from sim.core.decisions import accepts
 
 NAME = "alternating"
 ONE_ROUND = False
+ANTICIPATES = False  # honours protocol.anticipate_ratification
 SPEAKER = True
 
 
@@ -24,17 +28,21 @@ def proposer_of(t, east, west):
 
 
 @njit(cache=True)
-def best_offer(utilities, asked, aspirations, proposer, needs_yes):
+def best_offer(proposer, rules, state):
     """The package with the highest utility for ``proposer`` among those that every actor in
-    ``needs_yes`` whose yes the package needs (``asked``) accepts at its aspiration; ties to
-    the lowest package number. Returns ``(package number or -1, number of such packages)``."""
+    ``state.needs_yes`` whose yes the package needs accepts at ``state.amend_aspirations``
+    (utility and held red lines), and that cross none of the proposer's own held red lines;
+    ties to the lowest package number. Returns ``(package number or -1, number of such
+    packages)``."""
+    utilities, aspirations, crosses = state.utility_table, state.amend_aspirations, state.crosses
     best, best_utility, candidates = -1, -1e308, 0
     for p in range(utilities.shape[1]):
-        qualifies = True
+        qualifies = not crosses[proposer, p]
         for a in range(utilities.shape[0]):
-            if needs_yes[a] and asked[a, p] and not accepts(utilities[a, p], aspirations[a]):
-                qualifies = False
+            if not qualifies:
                 break
+            if state.needs_yes[a] and rules.asked[a, p]:
+                qualifies = accepts(utilities[a, p], aspirations[a]) and not crosses[a, p]
         if qualifies:
             candidates += 1
             if best < 0 or utilities[proposer, p] > best_utility:
@@ -49,7 +57,11 @@ def amend(t, k, draws, rules, state):
     proposer = proposer_of(t, rules.escalator, rules.west_speaker)
     state.needs_yes[:] = True
     state.needs_yes[rules.escalator] = proposer != rules.escalator  # the East needs the West's yes only
-    offer, candidates = best_offer(state.utility_table, rules.asked, state.amend_aspirations, proposer, state.needs_yes)
+    offer, candidates = best_offer(proposer, rules, state)
     if offer >= 0:
         state.text[:] = rules.packages[offer]
-    return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0)
+    return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
+
+
+Tag = namedtuple("Tag", "code")
+TAG = register(Tag, amend)

@@ -2,12 +2,15 @@
 aspiration is the reservation; a refusal is followed by round 1's escalation and deadline
 draws (DESIGN.md, "Protocols")."""
 
+from collections import namedtuple
+
 from numba import njit
 
-from sim.core.round import no_amendment
+from sim.core.protocols import no_amendment, register
 
 NAME = "ultimatum"
 ONE_ROUND = True
+ANTICIPATES = False  # honours protocol.anticipate_ratification
 SPEAKER = False
 
 
@@ -15,3 +18,7 @@ SPEAKER = False
 def amend(t, k, draws, rules, state):
     """Never called (the one round is the last); the text stays."""
     return no_amendment()
+
+
+Tag = namedtuple("Tag", "code")
+TAG = register(Tag, amend)
