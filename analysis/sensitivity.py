@@ -57,15 +57,8 @@ from sim.api import MonteCarlo, map_jobs, run_monte_carlo
 from sim.config import NegsimConf
 from sim.errors import ConfigError
 from sim.protocols import Protocol
-from sim.scenario import (
-    ESCALATION_PRIORS,
-    NON_NEGATIVE,
-    POSITIVE,
-    REAL,
-    UNIT,
-    Scenario,
-    scenario_from_dict,
-)
+from sim.parameters import Range, parameter_of
+from sim.scenario import Scenario, scenario_from_dict
 
 log = logging.getLogger("negsim")
 
@@ -85,19 +78,9 @@ class Factor:
     high: float
 
 
-def allowed_range(path: str) -> tuple:
-    """The allowed range of a prior's values (as sim.scenario validates them)."""
-    parts = path.split(".")
-    if parts[0] == "escalation":
-        return REAL if parts[1] == "shifts" else ESCALATION_PRIORS[parts[1]]
-    kind = parts[2]
-    if kind in ("values", "reservation"):
-        return UNIT
-    if kind in ("salience", "opening_surplus"):
-        return NON_NEGATIVE
-    if kind in ("deadline", "concession_exponent"):
-        return POSITIVE
-    return REAL  # ratifier bias
+def allowed_range(path: str) -> Range:
+    """The allowed range of a prior's values (the parameter table's, as validation uses it)."""
+    return parameter_of(path).allowed
 
 
 def default_bounds(prior, path: str, shift: float, fixed_scale: float) -> tuple[float, float]:
@@ -111,14 +94,14 @@ def default_bounds(prior, path: str, shift: float, fixed_scale: float) -> tuple[
         scale = (high - low) / 2
     lo, hi = -shift * scale, shift * scale
     allowed = allowed_range(path)
-    open_low = len(allowed) > 2 and allowed[2]
-    if math.isfinite(low) and math.isfinite(allowed[0]):
-        room = allowed[0] - low  # delta >= room keeps low + delta >= allowed low
+    open_low = allowed.open_low
+    if math.isfinite(low) and math.isfinite(allowed.low):
+        room = allowed.low - low  # delta >= room keeps low + delta >= allowed low
         if open_low:
             room += 1e-9 * max(1.0, abs(low))
         lo = max(lo, room)
-    if math.isfinite(high) and math.isfinite(allowed[1]):
-        hi = min(hi, allowed[1] - high)
+    if math.isfinite(high) and math.isfinite(allowed.high):
+        hi = min(hi, allowed.high - high)
     return lo, hi
 
 
@@ -165,11 +148,11 @@ def select_factors(
                     raise ConfigError("factors", text, "bounds must be numbers") from None
                 low, high = prior.support()
                 allowed = allowed_range(path)
-                if low + lo < allowed[0] or high + hi > allowed[1]:
+                if not allowed.contains(low + lo, high + hi):
                     raise ConfigError(
                         "factors",
                         text,
-                        f"shifting [{low:g}, {high:g}] by [{lo:g}, {hi:g}] leaves the allowed range [{allowed[0]:g}, {allowed[1]:g}]",
+                        f"shifting [{low:g}, {high:g}] by [{lo:g}, {hi:g}] leaves the allowed range {allowed}",
                     )
             else:
                 lo, hi = default_bounds(prior, path, shift, fixed_scale)

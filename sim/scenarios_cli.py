@@ -190,7 +190,7 @@ def format_scenario(scenario: Scenario, source: Path | None = None, brief: bool 
     # items, levels, opening offer and every actor's prior mean value of each level
     out.line()
     out.line("ITEMS AND LEVELS (level 0 is the status quo, worth 0 to everyone; > marks the opening offer)")
-    names = scenario.actor_names
+    names, priors = scenario.actor_names, scenario.priors()
     cols = [max(6, len(n)) + 2 for n in names]
     level_width = max(len(level) for item in scenario.items for level in item.levels) + 6
     for i, item in enumerate(scenario.items):
@@ -201,7 +201,7 @@ def format_scenario(scenario: Scenario, source: Path | None = None, brief: bool 
             mark = ">" if scenario.opening_offer[i] == level else " "
             means = []
             for actor, c in zip(scenario.actors, cols):
-                prior = actor.values.get((item.name, level_name))
+                prior = priors.get(f"actors.{actor.name}.values.{item.name}.{level_name}")
                 means.append(f"{0.0 if prior is None else prior.mean():>+{c}.2f}")
             out.line(f"  {mark} {f'{level} {level_name}':<{level_width}}" + "".join(means))
     out.line()
@@ -222,13 +222,16 @@ def format_scenario(scenario: Scenario, source: Path | None = None, brief: bool 
         f"{RUNG_NAMES[4]} with probability p_spillover.",
         2,
     )
-    label_width = max(len(n) for n in esc.priors)
-    for name, prior in esc.priors.items():
-        out.prior(name, prior, 2, brief, label_width)
-    if esc.shifts:
+    ladder = {p.removeprefix("escalation."): prior for p, prior in priors.items() if p.startswith("escalation.")}
+    shifts = {name: prior for name, prior in ladder.items() if name.startswith("shifts.")}
+    label_width = max(len(n) for n in ladder if n not in shifts)
+    for name, prior in ladder.items():
+        if name not in shifts:
+            out.prior(name, prior, 2, brief, label_width)
+    if shifts:
         out.para("Reservation shifts when a rung above the start is first reached:", 2)
-        for (rung, actor_name), prior in esc.shifts.items():
-            out.prior(f"{RUNG_NAMES[rung]}, {actor_name}", prior, 4, brief)
+        for name, prior in shifts.items():
+            out.prior(", ".join(name.split(".")[1:]), prior, 4, brief)
     else:
         out.para("No reservation shifts.", 2)
 
@@ -244,28 +247,26 @@ def format_scenario(scenario: Scenario, source: Path | None = None, brief: bool 
             out.para(f"Ratifier: {actor.ratifier.name}, votes on a text that moves {items}; approves iff utility + bias >= reservation.", 4)
         else:
             out.para("No ratifier.", 4)
-        tactic = (
-            ("reservation", actor.reservation),
-            ("opening_surplus", actor.opening_surplus),
-            ("deadline", actor.deadline),
-            ("concession_exponent", actor.concession_exponent),
-        )
+        own = {p.removeprefix(f"actors.{actor.name}."): prior for p, prior in priors.items() if p.startswith(f"actors.{actor.name}.")}
         out.para("Fallback and concession tactic (aspiration r + h*(1 - (t/T)^(1/e)) before the deadline T, r after):", 4)
-        for name, prior in tactic:
-            out.prior(name, prior, 6, brief, 19)
+        for name in ("reservation", "opening_surplus", "deadline", "concession_exponent"):
+            out.prior(name, own[name], 6, brief, 19)
         if actor.ratifier is not None:
-            out.prior("ratifier bias", actor.ratifier.bias, 6, brief, 19)
-        total = sum(prior.mean() for prior in actor.salience.values())
+            out.prior("ratifier bias", own["ratifier.bias"], 6, brief, 19)
+        for item_name, levels in actor.red_lines.items():
+            out.prior(f"red line, {item_name} (refuses {', '.join(levels)}): hold", own[f"red_lines.{item_name}.hold"], 6, brief)
+        salience = {name.split(".", 1)[1]: prior for name, prior in own.items() if name.startswith("salience.")}
+        total = sum(prior.mean() for prior in salience.values())
         out.para("Salience weights (normalised to sum 1 in each run; share = mean weight / sum of means):", 4)
-        width = max(len(name) for name in actor.salience)
-        for item_name, prior in actor.salience.items():
+        width = max(len(name) for name in salience)
+        for item_name, prior in salience.items():
             share = f"share ~{prior.mean() / total:.0%}: " if total > 0 else ""
             out.prior(item_name, prior, 6, brief, width, share)
         out.para("Values (level 0 is worth 0):", 4)
-        labels = {key: f"{key[0]} = {key[1]}" for key in actor.values}
-        width = max(len(label) for label in labels.values())
-        for key, prior in actor.values.items():
-            out.prior(labels[key], prior, 6, brief, width)
+        values = {" = ".join(name.split(".")[1:]): prior for name, prior in own.items() if name.startswith("values.")}
+        width = max(len(label) for label in values)
+        for label, prior in values.items():
+            out.prior(label, prior, 6, brief, width)
     return out.text()
 
 
@@ -290,10 +291,10 @@ def format_list(scenarios: list[tuple[str, Scenario | None, str]], width: int | 
 # --- JSON Schema ---------------------------------------------------------------------------
 
 
-def _prior_schema(allowed: tuple) -> dict:
-    """The JSON Schema of a prior on a field whose values must lie in ``allowed``."""
-    low, high = allowed[0], allowed[1]
-    open_low = len(allowed) > 2 and allowed[2]
+def _prior_schema(allowed, families: tuple[str, ...] | None = None) -> dict:
+    """The JSON Schema of a prior on a field whose values must lie in ``allowed`` (a
+    :class:`sim.parameters.Range`), of the given families (all if None)."""
+    low, high, open_low = allowed.low, allowed.high, allowed.open_low
 
     def bounded(extra: dict | None = None) -> dict:
         number: dict = {"type": "number"}
@@ -316,7 +317,7 @@ def _prior_schema(allowed: tuple) -> dict:
         }
 
     positive = {"type": "number", "exclusiveMinimum": 0}
-    families = [
+    options = [
         family("fixed", {"value": bounded()}, ["value"]),
         family("uniform", {"low": bounded(), "high": bounded()}, ["low", "high"]),
         family("truncnormal", {"mean": {"type": "number"}, "sd": positive, "low": bounded(), "high": bounded()},
@@ -328,63 +329,37 @@ def _prior_schema(allowed: tuple) -> dict:
         beta_required.append("low")
     if not high >= 1:
         beta_required.append("high")
-    families.append(family("beta", {"a": positive, "b": positive, "low": bounded(), "high": bounded()}, beta_required))
+    options.append(family("beta", {"a": positive, "b": positive, "low": bounded(), "high": bounded()}, beta_required))
     if not (math.isfinite(low) or math.isfinite(high)):
-        families.append(family("normal", {"mean": {"type": "number"}, "sd": positive}, ["mean", "sd"]))
-    return {"oneOf": families}
+        options.append(family("normal", {"mean": {"type": "number"}, "sd": positive}, ["mean", "sd"]))
+    whole = {"type": "integer", **({"minimum": low} if math.isfinite(low) else {})}
+    options.append(family("uniform_integer", {"low": whole, "high": whole}, ["low", "high"]))
+    return {"oneOf": [o for o in options if families is None or o["properties"]["dist"]["const"] in families]}
 
 
 def json_schema() -> dict:
-    """A JSON Schema (draft 2020-12) of a scenario file, generated from the validation rules.
+    """A JSON Schema (draft 2020-12) of a scenario file, generated from the validation rules
+    and the parameter table (:mod:`sim.parameters`).
 
     It checks structure, types, prior families and each prior's allowed range. What a JSON
     Schema cannot say (that items, levels and actors named in one place exist in another,
     low < high, the name equals the file name) is left to ``negsim-scenarios show FILE``.
     """
-    from sim.scenario import ESCALATION_PRIORS, NON_NEGATIVE, POSITIVE, REAL, UNIT
+    from sim.parameters import PARAMETERS
 
     name_list = {"type": "array", "items": {"type": "string"}}
     described = {"type": "string"}
-    actor = {
-        "type": "object",
-        "properties": {
-            "description": described,
-            "must_accept_every_text": {"type": "boolean"},
-            "veto_items": name_list,
-            "values": {
-                "type": "object",
-                "description": "item -> level (above 0) -> prior of the level's value",
-                "additionalProperties": {"type": "object", "additionalProperties": {"$ref": "#/$defs/unit_prior"}},
-            },
-            "salience": {"type": "object", "additionalProperties": {"$ref": "#/$defs/non_negative_prior"}},
-            "reservation": {"$ref": "#/$defs/unit_prior"},
-            "opening_surplus": {"$ref": "#/$defs/non_negative_prior"},
-            "deadline": {"$ref": "#/$defs/positive_prior"},
-            "concession_exponent": {"$ref": "#/$defs/positive_prior"},
-            "ratifier": {
-                "type": ["object", "null"],
-                "properties": {"name": described, "items": name_list, "bias": {"$ref": "#/$defs/real_prior"}},
-                "required": ["bias"],
-                "additionalProperties": False,
-            },
-        },
-        "required": ["values", "salience", "reservation", "opening_surplus", "deadline", "concession_exponent"],
-        "additionalProperties": False,
-    }
-    range_names = {"unit_prior": UNIT, "non_negative_prior": NON_NEGATIVE, "positive_prior": POSITIVE,
-                   "real_prior": REAL, "probability_prior": ESCALATION_PRIORS["p_deadline"]}
-    escalation_props: dict = {
-        "start_rung": {"enum": [0, 1, 2]},
-        "actor": {"type": "string"},
-        "shifts": {
-            "type": "object",
-            "propertyNames": {"enum": list(RUNG_NAMES[1:])},
-            "additionalProperties": {"type": "object", "additionalProperties": {"$ref": "#/$defs/real_prior"}},
-        },
-    }
-    for name, allowed in ESCALATION_PRIORS.items():
-        ref = "probability_prior" if allowed == ESCALATION_PRIORS["p_deadline"] else "real_prior"
-        escalation_props[name] = {"$ref": f"#/$defs/{ref}"}
+    actor = _object(
+        {"description": described, "must_accept_every_text": {"type": "boolean"}, "veto_items": name_list},
+        ratifier=_object({"name": described, "items": name_list}, required=["bias"], nullable=True),
+        red_lines=_dict_of(_object({"levels": {**name_list, "minItems": 1}}, required=["levels"])),
+    )
+    escalation = _object({"start_rung": {"enum": [0, 1, 2]}, "actor": {"type": "string"}})
+    for parameter in PARAMETERS:
+        owner = actor if parameter.owner == "actors" else escalation
+        _insert(owner, parameter.key, _prior_schema(parameter.allowed, parameter.families))
+        if parameter.required:
+            owner["required"].append(parameter.key[0])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "negsim scenario",
@@ -394,32 +369,56 @@ def json_schema() -> dict:
             "name": {"type": "string", "description": "must equal the file name without .yaml"},
             "title": described,
             "description": described,
-            "items": {
-                "type": "object",
-                "minProperties": 1,
-                "additionalProperties": {
-                    "type": "object",
-                    "properties": {
+            "items": _dict_of(
+                _object(
+                    {
                         "levels": {"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True},
                         "description": described,
                     },
-                    "required": ["levels"],
-                    "additionalProperties": False,
-                },
-            },
+                    required=["levels"],
+                ),
+                minProperties=1,
+            ),
             "opening_offer": {"type": "object", "additionalProperties": {"type": "string"}},
-            "escalation": {
-                "type": "object",
-                "properties": escalation_props,
-                "required": list(ESCALATION_PRIORS),
-                "additionalProperties": False,
-            },
-            "actors": {"type": "object", "minProperties": 1, "additionalProperties": {"$ref": "#/$defs/actor"}},
+            "escalation": escalation,
+            "actors": _dict_of({"$ref": "#/$defs/actor"}, minProperties=1),
         },
         "required": ["name", "items", "opening_offer", "escalation", "actors"],
         "additionalProperties": False,
-        "$defs": {"actor": actor, **{name: _prior_schema(allowed) for name, allowed in range_names.items()}},
+        "$defs": {"actor": actor},
     }
+
+
+def _object(properties: dict, required: list | None = None, nullable: bool = False, **children) -> dict:
+    return {
+        "type": ["object", "null"] if nullable else "object",
+        "properties": {**properties, **children},
+        "required": list(required or []),
+        "additionalProperties": False,
+    }
+
+
+def _dict_of(values: dict, **extra) -> dict:
+    return {"type": "object", "additionalProperties": values, **extra}
+
+
+def _insert(node: dict, keys: tuple[str, ...], leaf: dict) -> None:
+    """Put a parameter's prior schema at its key path: a name is a property, a placeholder a
+    mapping of names (``{rung}`` limited to the rungs above 0)."""
+    key, rest = keys[0], keys[1:]
+    if key.startswith("{"):
+        if not rest:
+            node["additionalProperties"] = leaf
+            return
+        child = node.setdefault("additionalProperties", {"type": "object"})
+        if key == "{rung}":
+            node["propertyNames"] = {"enum": list(RUNG_NAMES[1:])}
+    else:
+        if not rest:
+            node["properties"][key] = leaf
+            return
+        child = node["properties"].setdefault(key, {"type": "object"})
+    _insert(child, rest, leaf)
 
 
 # --- command line --------------------------------------------------------------------------
