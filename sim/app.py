@@ -25,7 +25,6 @@ from omegaconf import DictConfig
 
 import sim
 from sim import rundir
-# sim.teaching.transcript uses these four as app.*
 from sim.configure import CONF_DIR, build, check_command_line, expand_scenario_file
 from sim.errors import ConfigError
 from sim.launchers import check_launch

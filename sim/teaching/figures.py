@@ -6,7 +6,6 @@ columns as ``rounds.csv``), never the model.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from sim import atomic
 from sim.teaching.words import actor_words, rung_words
 
 ACTOR_COLOURS = [
@@ -96,20 +96,17 @@ def save_figure(fig, path: Path, dpi: int = 110, palette: bool = False) -> Path:
     (a third of the size, for figures committed to the repository)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    if palette:
-        from io import BytesIO
+    with atomic.Replacement(path, hidden=True) as partial:
+        if palette:
+            from io import BytesIO
 
-        from PIL import Image
+            from PIL import Image
 
-        buffer = BytesIO()
-        fig.savefig(buffer, dpi=dpi, format="png")
-        buffer.seek(0)
-        Image.open(buffer).convert("RGB").quantize(colors=256).save(
-            partial, format="png", optimize=True
-        )
-    else:
-        fig.savefig(partial, dpi=dpi, format="png", metadata={"Software": None})
+            buffer = BytesIO()
+            fig.savefig(buffer, dpi=dpi, format="png")
+            buffer.seek(0)
+            Image.open(buffer).convert("RGB").quantize(colors=256).save(partial, format="png", optimize=True)
+        else:
+            fig.savefig(partial, dpi=dpi, format="png", metadata={"Software": None})
     plt.close(fig)
-    os.replace(partial, path)
     return path

@@ -31,7 +31,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim import app
+from sim import atomic, configure
 from sim.abm.model import NegotiationModel, PeriodRecord, RoundRecord
 from sim.config import NegsimConf, register_configs
 from sim.core.enums import RoundOutcome, Rung
@@ -582,8 +582,6 @@ class Replay:
 # --- outputs -------------------------------------------------------------------------------
 def write_outputs(replay: Replay, out_dir: Path, figures: bool = True) -> dict[str, Path]:
     """``transcript.md``, ``rounds.csv`` and (``figures``) ``figures/utilities.png``."""
-    import os
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"transcript": out_dir / "transcript.md", "rounds": out_dir / "rounds.csv"}
@@ -591,9 +589,7 @@ def write_outputs(replay: Replay, out_dir: Path, figures: bool = True) -> dict[s
         ("transcript", replay.markdown()),
         ("rounds", replay.rounds_frame().to_csv(index=False)),
     ):
-        partial = paths[key].with_name(paths[key].name + ".partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, paths[key])
+        atomic.write_text(paths[key], text)
     if figures:
         from sim.teaching.figures import save_figure
 
@@ -640,7 +636,7 @@ def transcript_schema():
 
 def replay_from_config(cfg: DictConfig) -> Replay:
     """The run ``cfg.run`` of the Monte Carlo that ``cfg`` configures, played to the end."""
-    scenario, protocol, _engine, mc, _container = app.build(cfg)
+    scenario, protocol, _engine, mc, _container = configure.build(cfg)
     return Replay(scenario, protocol, mc.seed, cfg.run).play()
 
 
@@ -653,7 +649,7 @@ def transcript(cfg: DictConfig, out_dir: Path) -> Replay:
     return replay
 
 
-@hydra.main(version_base="1.3", config_path=app.CONF_DIR, config_name=CONFIG_NAME)
+@hydra.main(version_base="1.3", config_path=configure.CONF_DIR, config_name=CONFIG_NAME)
 def _hydra_main(cfg: DictConfig) -> None:
     try:
         transcript(cfg, Path(HydraConfig.get().runtime.output_dir))
@@ -697,9 +693,9 @@ def main() -> None:
     args = sys.argv[1:]
     with transcript_schema():
         try:
-            args = app.expand_scenario_file(args)
+            args = configure.expand_scenario_file(args)
             _check_run(args)
-            app.check_command_line(args)
+            configure.check_command_line(args)
         except ConfigError as error:
             _fail(error)
         sys.argv = [sys.argv[0], *args]

@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from sim.app import CONF_DIR, build
+from sim.configure import CONF_DIR, build
 
 GRIDS = {
     "deadline_x_escalation": {

@@ -1,5 +1,5 @@
 """Composition of negsim's Hydra config (``conf/`` + the ``scenario`` group of scenario files)
-through Hydra's compose API, and :func:`sim.app.build` turning it into validated objects."""
+through Hydra's compose API, and :func:`sim.configure.build` turning it into validated objects."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 
 import sim.app  # noqa: F401  (importing sim.app registers the structured config "negsim_schema")
-from sim.app import build
+from sim.configure import build
 from sim.montecarlo import MonteCarlo
 from sim.protocols import Protocol
 from sim.scenario import Scenario

@@ -47,7 +47,7 @@ def compose_transcript():
     """``compose_transcript(overrides)``: the config ``negsim-transcript OVERRIDES`` composes."""
     from hydra import compose, initialize_config_dir
 
-    from sim.app import CONF_DIR
+    from sim.configure import CONF_DIR
     from sim.teaching.transcript import CONFIG_NAME, transcript_schema
 
     def compose_(overrides: list[str]):

@@ -38,7 +38,7 @@ def test_a_moved_prior_slider_makes_a_uniform_or_fixed_prior():
     dashboard = Dashboard(n_runs=N)
     reservation = dashboard.priors[0]
     assert reservation.path == ("actors", "russia", "reservation")
-    untouched = dashboard.settings()[0].actors[1].reservation
+    untouched = dashboard.settings()[0].prior("actors.russia.reservation")
     scenario_prior = composed("lieven_2022", "single_text")["scenario"]["actors"]["russia"][
         "reservation"
     ]
@@ -52,11 +52,11 @@ def test_a_moved_prior_slider_makes_a_uniform_or_fixed_prior():
     widget.value = (0.3, 0.35)
     with param.edit_constant(widget):
         widget.value_throttled = (0.3, 0.35)  # what the browser sends on release
-    prior = dashboard.settings()[0].actors[1].reservation
+    prior = dashboard.settings()[0].prior("actors.russia.reservation")
     assert (prior.dist, prior.params["low"], prior.params["high"]) == ("uniform", 0.3, 0.35)
     assert agreement(dashboard) < before  # a higher BATNA for Russia: fewer agreements
     widget.value = (0.2, 0.2)
-    assert dashboard.settings()[0].actors[1].reservation.dist == "fixed"
+    assert dashboard.settings()[0].prior("actors.russia.reservation").dist == "fixed"
 
 
 def test_scenario_change_rebuilds_the_controls():

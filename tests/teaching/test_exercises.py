@@ -163,5 +163,5 @@ def test_fixed_prior_overrides():
     scenario, _protocol = configure(
         ["scenario=lieven_2022", *fixed("scenario.actors.russia.deadline", 6)]
     )
-    prior = scenario.actors[scenario.actor_names.index("russia")].deadline
+    prior = scenario.prior("actors.russia.deadline")
     assert (prior.dist, prior.params) == ("fixed", {"value": 6.0})

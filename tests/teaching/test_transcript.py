@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.app import build
+from sim.configure import build
 from sim.engines import get_engine
 from sim.sampling import draw
 from sim.teaching.transcript import Replay, replay_from_config
@@ -152,7 +152,7 @@ def test_accepts_negsim_overrides(compose_transcript):
         3,
     )
     russia = replay.actors.index("russia")
-    assert 0.3 <= replay.draws.reservation[0, russia] <= 0.35
+    assert 0.3 <= replay.draws.actors.reservation[0, russia] <= 0.35
     # the status quo is worth 0 to everyone, below Russia's BATNA: Russia refuses
     assert not replay.records[0].accepted[russia]
     assert "One round only" in replay.markdown() or replay.status in ("war", "nato_russia_war")
@@ -181,7 +181,7 @@ def test_negsim_schema_is_left_unchanged(compose_transcript):
     from hydra import compose, initialize_config_dir
     from hydra.errors import ConfigCompositionException
 
-    from sim.app import CONF_DIR
+    from sim.configure import CONF_DIR
 
     assert compose_transcript(["run=2"]).run == 2
     with (

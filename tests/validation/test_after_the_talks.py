@@ -103,7 +103,7 @@ def test_no_protocol_caps_war(protocol):
 
     for beta0, all_war in ((60.0, True), (-60.0, False)):
         overrides = [
-            f"scenario.escalation.beta0={{dist: fixed, value: {beta0}, rationale: test, source: test}}",
+            f"scenario.escalation.beta0={{dist: fixed, value: {beta0}, low: null, high: null, rationale: test, source: test}}",
             "scenario.escalation.aftermath={dist: fixed, value: 1, rationale: test, source: test}",
         ]
         scenario, rules, engine, _, _ = build(compose("us_response_2022", protocol=protocol, overrides=overrides))

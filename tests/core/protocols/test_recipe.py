@@ -4,6 +4,7 @@ stays as it is) and run in both engines."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -48,8 +49,11 @@ def recipe_module() -> str:
 
 def test_the_recipe_protocol_runs_in_both_engines(tmp_path):
     (tmp_path / "standing_offer.py").write_text(recipe_module(), encoding="utf-8")
+    # Its own numba cache: the compiled round's cache index would otherwise name a protocol
+    # module that other processes cannot import.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     done = subprocess.run(
-        [sys.executable, "-c", CHECK, str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", CHECK, str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600, env=env
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("ok")
