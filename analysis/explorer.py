@@ -7,17 +7,21 @@ it evaluates the package as a take-it-or-leave-it offer at the start of the talk
 - each actor's utility ``U_a(x)`` (``sim.core.decisions`` arithmetic, vectorised over runs
   and packages, bit for bit), so ``eu.<actor>`` = E[U_a(x)] with a 95% interval of the
   Monte Carlo mean, and ``p_accept.<actor>`` = P(U_a(x) >= r_a) for every actor, asked or not;
-- ``p_joint`` = P(every actor whose yes the package needs accepts), at reservations;
-- ``p_ratified`` = P(... and every ratifier that votes on it approves, U_a + b_a >= r_a):
+- ``p_joint`` = P(every actor whose yes the package needs accepts: U_a >= r_a and none of its
+  held red lines crossed), at reservations;
+- ``p_ratified`` = P(... and every ratifier that votes on it approves, U_a + b_a >= r_a and
+  no held red line of its actor crossed):
   the probability that the package is agreed and ratified. This is exactly P(agreement) of
   the ``ultimatum`` protocol with the package as opening offer (a test checks it run for run);
-- the bargaining view, on expected utilities, with the disagreement point d_a = E[r_a]:
-  the Pareto set (no package at least as good for every actor and better for one), the Nash
-  bargaining package (max prod_a (eu_a - d_a) over packages with every surplus > 0), the
-  Kalai-Smorodinsky package (max min_a (eu_a - d_a)/(ideal_a - d_a) over packages with every
-  surplus >= 0, ties broken leximin; ideal_a = the best surplus of a in that set) and the
-  utilitarian package (max sum_a eu_a over every package). Every actor of the scenario is a
-  player; ties go to the lowest package number;
+- the bargaining solutions of DESIGN.md "Bargaining solutions (explorer)"
+  (:mod:`analysis.bargaining`): the individually rational (IR) packages (every actor of the
+  scenario at least its reservation at the starting rung, no held red line crossed), the
+  Pareto-optimal ones among them, and the Nash, Kalai-Smorodinsky, egalitarian and
+  utilitarian packages among those. Each (a) at the mean: every package's mean utility over
+  the draws, the mean reservation, a red line held iff its mean ``hold`` >= 1/2 (columns
+  ``ir``, ``pareto``, ``solution``); and (b) per draw: the share of draws in which a package
+  is IR (``p_ir``), Pareto optimal (``p_pareto``) and each solution (``p_solution.<name>``),
+  with Wilson intervals, and the share of draws whose IR set is empty;
 - the zone of possible agreement: packages that each actor whose yes they need accepts with
   probability >= ``threshold`` (each actor separately, not jointly);
 - each item's marginal effect: the change in ``p_ratified`` when that item moves one level up,
@@ -37,19 +41,28 @@ import numpy as np
 import pandas as pd
 
 from analysis._stats import grid_sum, mean_interval, paired_binary, wilson_arrays
+from analysis.bargaining import (
+    NONE,
+    SOLUTIONS,
+    SolutionCounts,
+    crossings,
+    held_red_lines,
+    solve,
+    solve_at_mean,
+)
 from sim.config import NegsimConf
 from sim.core.decisions import utility_tables
 from sim.errors import ConfigError
 from sim.protocols import Protocol
 from sim.sampling import draw
 from sim.scenario import Scenario
+from sim.summary import estimate
 
 log = logging.getLogger("negsim")
 
 BLOCK = 4096
 """Runs evaluated at once (memory: BLOCK x actors x packages floats). Results do not depend
 on it: counts are integers and sums are exact (``analysis._stats.grid_sum``)."""
-SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
 
 
 @dataclass
@@ -65,6 +78,13 @@ class Exploration:
     effects: pd.DataFrame
     disagreement: dict[str, float]
     solutions: dict[str, int | None]
+    """At the mean: each solution's package, ``None`` where no package is IR."""
+    ir_empty: dict[str, float] = field(default_factory=dict)
+    """The share of draws whose IR set is empty, ``{count, p, lo, hi}``."""
+    red_lines: list[dict] = field(default_factory=list)
+    """Each red line: actor, item, levels, mean hold, and whether it is held at the mean."""
+    ideal: dict[str, float | None] = field(default_factory=dict)
+    """At the mean: each actor's best IR mean utility (Kalai-Smorodinsky's I_a)."""
 
 
 def explore(
@@ -80,11 +100,14 @@ def explore(
     asked = scenario.asked  # (A, P)
     ratify = scenario.ratifier_matrix()  # (A, I)
     votes = (ratify[:, None, :] & (packages[None, :, :] != 0)).any(axis=2)  # (A, P)
+    red_line_levels = scenario.red_line_matrix()  # (A, I, L)
     steps = _item_steps(scenario)
 
     u_sum = np.zeros((n_actors, n_packages), dtype=np.int64)
     u_sq = np.zeros((n_actors, n_packages), dtype=np.int64)
     r_sum = np.zeros(n_actors, dtype=np.int64)
+    hold_sum = np.zeros(red_line_levels.shape[:2], dtype=np.int64)
+    tally = SolutionCounts(n_packages)
     accept = np.zeros((n_actors, n_packages), dtype=np.int64)
     joint = np.zeros(n_packages, dtype=np.int64)
     ratified = np.zeros(n_packages, dtype=np.int64)
@@ -99,9 +122,14 @@ def explore(
         u_sum += grid_sum(utilities)
         u_sq += grid_sum(utilities * utilities)
         r_sum += grid_sum(draws.actors.reservation)
+        hold_sum += grid_sum(draws.actors.red_lines_hold)
+        held = held_red_lines(draws.events.u_red_line, draws.actors.red_lines_hold)
+        crosses = crossings(held, red_line_levels, packages)  # (n, A, P)
+        tally.add(solve(utilities, draws.actors.reservation, crosses))
         accept += accepted.sum(axis=0)
-        agreed = (accepted | ~asked[None]).all(axis=1)  # (n, P)
-        approved = ((utilities + draws.actors.ratifier_bias[:, :, None] >= reservation) | ~votes[None]).all(axis=1)
+        agreed = ((accepted & ~crosses) | ~asked[None]).all(axis=1)  # (n, P)
+        approves = (utilities + draws.actors.ratifier_bias[:, :, None] >= reservation) & ~crosses
+        approved = (approves | ~votes[None]).all(axis=1)
         passed = agreed & approved
         joint += agreed.sum(axis=0)
         ratified += passed.sum(axis=0)
@@ -116,8 +144,11 @@ def explore(
     p_accept = accept / n
     acc_lo, acc_hi = wilson_arrays(accept, n)
     zopa = ((p_accept >= threshold) | ~asked).all(axis=0)
-    pareto = pareto_set(eu.T)
-    solutions = bargaining_solutions(eu.T, d)
+    mean_hold = hold_sum / 2.0**32 / n
+    at_mean, held_at_mean = solve_at_mean(eu, d, mean_hold, red_line_levels, packages)
+    solutions = {
+        name: None if chosen[0] == NONE else int(chosen[0]) for name, chosen in at_mean.solutions.items()
+    }
 
     table: dict[str, object] = {"package": np.arange(n_packages)}
     for i, item in enumerate(scenario.items):
@@ -157,8 +188,16 @@ def explore(
                     "p_value": paired["p_value"][j],
                 }
             )
-    table["pareto"] = pareto
+    table["ir"] = at_mean.ir[0]
+    table["pareto"] = at_mean.pareto[0]
     table["zopa"] = zopa
+    for name, count in (("p_ir", tally.ir), ("p_pareto", tally.pareto)):
+        lo, hi = wilson_arrays(count, n)
+        table[name], table[f"{name}_lo"], table[f"{name}_hi"] = count / n, lo, hi
+    for name in SOLUTIONS:
+        lo, hi = wilson_arrays(tally.solutions[name], n)
+        table[f"p_solution.{name}"] = tally.solutions[name] / n
+        table[f"p_solution_lo.{name}"], table[f"p_solution_hi.{name}"] = lo, hi
     labels = [[] for _ in range(n_packages)]
     for name in SOLUTIONS:
         if solutions[name] is not None:
@@ -175,6 +214,23 @@ def explore(
         effects=pd.DataFrame(effect_rows),
         disagreement=dict(zip(actors, d.tolist())),
         solutions=solutions,
+        ir_empty=estimate(tally.empty, n),
+        red_lines=[
+            {
+                "actor": actor.name,
+                "item": item.name,
+                "levels": [item.levels[level] for level in np.flatnonzero(red_line_levels[a, i])],
+                "mean_hold": float(mean_hold[a, i]),
+                "held": bool(held_at_mean[a, i]),
+            }
+            for a, actor in enumerate(scenario.actors)
+            for i, item in enumerate(scenario.items)
+            if red_line_levels[a, i].any()
+        ],
+        ideal={
+            actor: None if np.isnan(value) else float(value)
+            for actor, value in zip(actors, at_mean.ideal[0])
+        },
     )
 
 
@@ -200,35 +256,6 @@ def pareto_set(points: np.ndarray) -> np.ndarray:
     return efficient
 
 
-def bargaining_solutions(points: np.ndarray, disagreement: np.ndarray) -> dict[str, int | None]:
-    """Nash, Kalai-Smorodinsky and utilitarian packages of (P, actors) expected utilities
-    (module docstring); ``None`` where no package qualifies. Ties: lowest package number."""
-    surplus = points - disagreement[None, :]
-    out: dict[str, int | None] = {}
-    strictly = (surplus > 0).all(axis=1)
-    if strictly.any():
-        product = np.where(
-            strictly, np.prod(np.where(strictly[:, None], surplus, 1.0), axis=1), -np.inf
-        )
-        out["nash"] = int(np.argmax(product))
-    else:
-        out["nash"] = None
-    rational = (surplus >= 0).all(axis=1)
-    if rational.any():
-        ideal = surplus[rational].max(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gains = np.where(ideal > 0, surplus / np.where(ideal > 0, ideal, 1.0), 1.0)
-        ordered = np.sort(gains, axis=1)  # leximin: compare the smallest gain, then the next
-        candidates = np.flatnonzero(rational)
-        keys = [tuple(ordered[p]) for p in candidates]
-        best = max(range(len(candidates)), key=lambda k: (keys[k], -candidates[k]))
-        out["kalai_smorodinsky"] = int(candidates[best])
-    else:
-        out["kalai_smorodinsky"] = None
-    out["utilitarian"] = int(np.argmax(points.sum(axis=1)))
-    return out
-
-
 # --- outputs -----------------------------------------------------------------------------------
 
 
@@ -239,12 +266,41 @@ def package_label(scenario: Scenario, number: int) -> str:
 
 def describe(exploration: Exploration, number: int | None) -> str:
     if number is None:
-        return "none (no package gives every actor a positive expected surplus)"
+        return "none (no package is individually rational at the mean)"
     scenario = exploration.scenario
     levels = ", ".join(
         f"{k}={v}" for k, v in scenario.describe_package(scenario.packages[number]).items()
     )
     return f"#{number} ({levels})"
+
+
+def solution_shares(exploration: Exploration, name: str, top: int | None = None) -> list[dict]:
+    """The packages that are solution ``name`` in some draw, most often first (ties: lowest
+    number): ``package``, ``p`` (share of draws), ``lo``, ``hi`` (95% Wilson), ``count``."""
+    frame, n = exploration.packages, exploration.n_runs
+    share = frame[f"p_solution.{name}"].to_numpy()
+    order = [int(p) for p in np.lexsort((np.arange(len(share)), -share)) if share[p] > 0]
+    return [
+        {
+            "package": p,
+            "p": float(share[p]),
+            "lo": float(frame[f"p_solution_lo.{name}"].iat[p]),
+            "hi": float(frame[f"p_solution_hi.{name}"].iat[p]),
+            "count": int(round(share[p] * n)),
+        }
+        for p in order[:top]
+    ]
+
+
+def describe_red_lines(exploration: Exploration) -> str:
+    """The red lines and whether each is held at the mean (mean ``hold`` >= 1/2)."""
+    if not exploration.red_lines:
+        return "none"
+    return "; ".join(
+        f"{line['actor']} {line['item']} not {'/'.join(line['levels'])} "
+        f"(mean hold {line['mean_hold']:.2f}: {'held' if line['held'] else 'not held'})"
+        for line in exploration.red_lines
+    )
 
 
 def write_outputs(
@@ -271,12 +327,17 @@ def write_outputs(
         "threshold": exploration.threshold,
         "version": sim.__version__,
         "disagreement_point": exploration.disagreement,
+        "ideal_point": exploration.ideal,
+        "red_lines_at_mean": exploration.red_lines,
         "solutions": {
             name: None
             if number is None
             else {"package": number, **scenario.describe_package(scenario.packages[number])}
             for name, number in exploration.solutions.items()
         },
+        "solution_shares": {name: solution_shares(exploration, name) for name in SOLUTIONS},
+        "ir_empty": exploration.ir_empty,
+        "individually_rational": [int(p) for p in frame.index[frame["ir"]]],
         "pareto": [int(p) for p in frame.index[frame["pareto"]]],
         "zopa": [int(p) for p in frame.index[frame["zopa"]]],
         "item_effects": item_effect_summary(exploration).to_dict(orient="records"),
@@ -314,14 +375,30 @@ def format_exploration(exploration: Exploration, out_dir: Path | None = None) ->
         "",
         "Disagreement point E[r]: "
         + ", ".join(f"{a} {v:+.3f}" for a, v in exploration.disagreement.items()),
+        f"Red lines at the mean (held iff mean hold >= 0.5): {describe_red_lines(exploration)}",
         (
-            f"Pareto set: {int(frame['pareto'].sum())} packages;  zone of possible agreement "
-            f"(each needed actor accepts with p >= {exploration.threshold:g}): {int(frame['zopa'].sum())} packages"
+            f"At the mean: {int(frame['ir'].sum())} individually rational packages (every actor's E[U] >= E[r], "
+            f"no held red line crossed), {int(frame['pareto'].sum())} of them Pareto optimal"
+        ),
+        (
+            f"Zone of possible agreement (each needed actor accepts with p >= {exploration.threshold:g}): "
+            f"{int(frame['zopa'].sum())} packages"
         ),
         "",
+        "Bargaining solutions among the Pareto-optimal individually rational packages",
+        "  at the mean (E[U], E[r]):",
     ]
     for name in SOLUTIONS:
-        lines.append(f"  {name:<18} {describe(exploration, exploration.solutions[name])}")
+        lines.append(f"    {name:<18} {describe(exploration, exploration.solutions[name])}")
+    empty = exploration.ir_empty
+    lines.append(
+        f"  per draw (share of draws in which the package is the solution; no package is individually "
+        f"rational in {empty['p']:.1%} [{empty['lo']:.1%}, {empty['hi']:.1%}] of draws):"
+    )
+    for name in SOLUTIONS:
+        shares = solution_shares(exploration, name, top=3)
+        text = ";  ".join(f"#{s['package']} {s['p']:.1%} [{s['lo']:.1%}, {s['hi']:.1%}]" for s in shares)
+        lines.append(f"    {name:<18} {text or 'none'}")
     lines += ["", "Most likely to be agreed and ratified as a take-it-or-leave-it offer"]
     top = frame.sort_values(["p_ratified", "package"], ascending=[False, True], kind="stable").head(
         5
@@ -350,7 +427,8 @@ def format_exploration(exploration: Exploration, out_dir: Path | None = None) ->
 
 def plot_package_heatmap(exploration: Exploration):
     """Packages (rows) by actor: expected utility (diverging, 0 = status quo) and acceptance
-    probabilities; Pareto packages and named solutions marked in the row labels."""
+    probabilities; individually rational and Pareto-optimal packages (at the mean) and the
+    named solutions marked in the row labels."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -378,7 +456,10 @@ def plot_package_heatmap(exploration: Exploration):
     )
     labels = []
     for p in range(n):
-        marks = ("*" if frame["pareto"].iat[p] else "") + ("Z" if frame["zopa"].iat[p] else "")
+        marks = (
+            ("*" if frame["pareto"].iat[p] else "+" if frame["ir"].iat[p] else "")
+            + ("Z" if frame["zopa"].iat[p] else "")
+        )
         solution = frame["solution"].iat[p]
         tag = f" {solution}" if solution else ""
         opening = " (opening)" if frame["opening_offer"].iat[p] else ""
@@ -398,7 +479,10 @@ def plot_package_heatmap(exploration: Exploration):
     fig.colorbar(im1, ax=left, label="expected utility", shrink=0.5)
     fig.colorbar(im2, ax=right, label="probability", shrink=0.5)
     items = ", ".join(item.name for item in scenario.items)
-    left.set_ylabel(f"package: levels of ({items})\n* Pareto, Z zone of possible agreement")
+    left.set_ylabel(
+        f"package: levels of ({items})\n* Pareto optimal and individually rational, + individually rational"
+        " (at the mean), Z zone of possible agreement"
+    )
     fig.suptitle(
         f"Every package of {scenario.name} under its priors ({exploration.n_runs:,} draws, seed {exploration.seed})"
     )
@@ -408,6 +492,7 @@ def plot_package_heatmap(exploration: Exploration):
 SOLUTION_MARKERS = {
     "nash": ("D", "#e76f51"),
     "kalai_smorodinsky": ("s", "#2a9d8f"),
+    "egalitarian": ("v", "#f4a261"),
     "utilitarian": ("^", "#264653"),
 }
 
@@ -422,8 +507,8 @@ def _frontier_2d(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None):
     """Expected utilities of every package in the (x_actor, y_actor) plane: the frontier of
-    that plane (line), the Pareto set of all actors (filled), the disagreement point and the
-    named solutions."""
+    that plane (line), the individually rational packages and the Pareto-optimal ones among
+    them (all actors, at the mean), the disagreement point and the solutions at the mean."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -434,9 +519,11 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
         fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
     fig = ax.figure
     x, y = frame[f"eu.{x_actor}"].to_numpy(), frame[f"eu.{y_actor}"].to_numpy()
-    pareto = frame["pareto"].to_numpy()
-    ax.scatter(x[~pareto], y[~pareto], s=14, color="#bbbbbb", label="package")
-    ax.scatter(x[pareto], y[pareto], s=22, color="#577590", label="Pareto (all actors)")
+    pareto, ir = frame["pareto"].to_numpy(), frame["ir"].to_numpy()
+    ax.scatter(x[~ir], y[~ir], s=14, color="#bbbbbb", label="package, not individually rational")
+    rational = ir & ~pareto
+    ax.scatter(x[rational], y[rational], s=16, facecolor="none", edgecolor="#577590", label="individually rational")
+    ax.scatter(x[pareto], y[pareto], s=22, color="#577590", label="Pareto optimal, individually rational")
     line = _frontier_2d(x, y)
     ax.step(
         x[line],

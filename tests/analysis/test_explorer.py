@@ -24,11 +24,20 @@ US accepts (U >= -1/4): 0 1 2 4 6 8; Russia and the allies accept all; Ukraine a
 Needed: US and Russia always, Ukraine when g = 1, the allies when b = 1. So every needed actor
 accepts 0 2 4 6 8 (p_joint = 1, and the zone of possible agreement); the Senate votes when
 b = 1 and approves iff U_us - 1/8 >= -1/4: #2 passes, #6 fails, so p_ratified = 1 for 0 2 4 8.
-Disagreement point d = (-1/4, 0, -1/4, -1). Pareto set: 0 2 4 5 6 7 10 11 (1, 8 by 6; 3 by 10;
-9 by 7). Nash (every surplus > 0: 2, 4, 6): products 1/8*1/8*1/4*9/8, 3/16*1/8*1/4*1,
-1/16*1/4*1/4*9/8 -> #4. Kalai-Smorodinsky (surplus >= 0: 0 2 4 6 8; ideal surplus 1/4, 1/4,
-1/4, 9/8): smallest normalised gains 0, 1/2, 1/2, 1/4, 0, then leximin 4 (3/4) over 2 (1/2)
--> #4. Utilitarian (sum of eu): #6 with 3/16.
+Bargaining solutions (DESIGN.md, "Bargaining solutions (explorer)"; every draw is the same,
+so the solutions at the mean and in every draw agree). Disagreement point d = (-1/4, 0, -1/4,
+-1). Individually rational (every actor U_a >= d_a, no red lines): 0 2 4 6 8. Pareto among
+them: 0 2 4 6 (8 is dominated by 6: us -3/16 > -1/4, russia 1/4 = 1/4, allies 1/8 > 0).
+Surpluses U - d of 0, 2, 4, 6: (1/4, 0, 1/4, 1), (1/8, 1/8, 1/4, 9/8), (3/16, 1/8, 1/4, 1),
+(1/16, 1/4, 1/4, 9/8).
+- Nash, products: 0, 9/2048, 3/512 = 12/2048, 9/2048 -> #4.
+- Utilitarian, sums of U: 0, 1/8, 1/16, 3/16 -> #6.
+- Egalitarian, smallest surplus: 0, 1/8, 1/8, 1/16 -> tie of 2 and 4 -> #2 (lowest number).
+- Kalai-Smorodinsky: I = best IR utility = (0, 1/4, 0, 1/8), I - d = (1/4, 1/4, 1/4, 9/8);
+  ratios 0: (1, 0, 1, 8/9), 2: (1/2, 1/2, 1, 1), 4: (3/4, 1/2, 1, 8/9), 6: (1/4, 1, 1, 1);
+  smallest 0, 1/2, 1/2, 1/4 -> tie of 2 and 4 -> #2 (no leximin: ties to the lowest number).
+More cases (an irrational unrestricted utilitarian package, an empty IR set, I_a = r_a, a red
+line, two different draws): tests/analysis/test_bargaining.py.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ import numpy as np
 import pytest
 
 from analysis import explorer
-from analysis.explorer import bargaining_solutions, explore, pareto_set
+from analysis.explorer import explore, pareto_set
 from sim.montecarlo import MonteCarlo, run_monte_carlo
 from sim.protocols import Protocol
 
@@ -121,11 +130,23 @@ def test_acceptance_joint_ratified_and_zopa(explored):
 
 def test_pareto_and_named_solutions(explored):
     frame = explored.packages
-    assert _set(frame, "pareto") == {0, 2, 4, 5, 6, 7, 10, 11}
-    assert explored.solutions == {"nash": 4, "kalai_smorodinsky": 4, "utilitarian": 6}
-    assert frame.loc[4, "solution"] == "nash,kalai_smorodinsky"
+    assert _set(frame, "ir") == {0, 2, 4, 6, 8}
+    assert _set(frame, "pareto") == {0, 2, 4, 6}
+    assert explored.solutions == {"nash": 4, "kalai_smorodinsky": 2, "egalitarian": 2, "utilitarian": 6}
+    assert frame.loc[2, "solution"] == "kalai_smorodinsky,egalitarian"
+    assert frame.loc[4, "solution"] == "nash"
     assert frame.loc[6, "solution"] == "utilitarian"
-    assert (frame.drop(index=[4, 6])["solution"] == "").all()
+    assert (frame.drop(index=[2, 4, 6])["solution"] == "").all()
+    # fixed priors: every draw is the mean, so each solution is the same package in all 64 draws
+    for name, number in explored.solutions.items():
+        shares = frame[f"p_solution.{name}"]
+        assert shares[number] == 1.0 and shares.sum() == 1.0, name
+        assert frame.loc[number, f"p_solution_hi.{name}"] == 1.0
+    assert frame["p_ir"].tolist() == [float(p in {0, 2, 4, 6, 8}) for p in range(12)]
+    assert frame["p_pareto"].tolist() == [float(p in {0, 2, 4, 6}) for p in range(12)]
+    assert explored.ir_empty["count"] == 0 and explored.ir_empty["p"] == 0.0
+    assert explored.ideal == {"us": 0.0, "russia": 0.25, "ukraine": 0.0, "nato_allies": 0.125}
+    assert explored.red_lines == []
 
 
 def test_item_effects_are_paired_differences_of_p_ratified(explored):
@@ -149,22 +170,6 @@ def test_item_effects_are_paired_differences_of_p_ratified(explored):
 def test_pareto_set_by_hand():
     points = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.4, 0.4], [1.0, 0.0]])
     assert pareto_set(points).tolist() == [True, True, True, False, True]  # equal rows are kept
-
-
-def test_bargaining_solutions_edge_cases():
-    d = np.zeros(2)
-    # no package gives both a positive surplus: no Nash package; K-S among surplus >= 0
-    points = np.array([[0.0, 1.0], [1.0, 0.0], [-1.0, 2.0]])
-    solutions = bargaining_solutions(points, d)
-    assert solutions["nash"] is None
-    assert solutions["kalai_smorodinsky"] == 0  # tie (min gain 0) goes to the lowest number
-    assert solutions["utilitarian"] == 0
-    # leximin: equal smallest gains, the second decides
-    points = np.array([[0.5, 0.5, 1.0], [0.5, 0.9, 0.6], [1.0, 1.0, 0.0]])
-    assert bargaining_solutions(points, np.zeros(3))["kalai_smorodinsky"] == 1
-    # nothing individually rational
-    none = bargaining_solutions(np.array([[-1.0, 1.0]]), d)
-    assert none["nash"] is None and none["kalai_smorodinsky"] is None
 
 
 @pytest.fixture(scope="module")
@@ -207,11 +212,16 @@ def test_flagship_has_108_packages_and_sane_sets(lieven_exploration):
         & (frame["eu.russia"] <= frame["eu_hi.russia"])
     ).all()
     assert frame["pareto"].any() and not frame["pareto"].all()
-    for name in ("nash", "kalai_smorodinsky", "utilitarian"):
+    for name in ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian"):
         number = exploration.solutions[name]
         assert number is not None and name in frame.loc[number, "solution"].split(",")
+        assert frame.loc[number, "pareto"] and frame.loc[number, "ir"]  # every solution is efficient and IR
+        # per draw: the shares of the packages and of the draws without an IR package add up to 1
+        total = frame[f"p_solution.{name}"].sum() + exploration.ir_empty["p"]
+        assert total == pytest.approx(1.0, abs=1e-12)
     nash = exploration.solutions["nash"]
     assert frame.loc[nash, "pareto"]  # the Nash package is efficient
+    assert (frame["pareto"] <= frame["ir"]).all() and (frame["p_pareto"] <= frame["p_ir"]).all()
 
 
 def test_results_do_not_depend_on_the_block_size(
@@ -247,7 +257,16 @@ def test_write_outputs(explored, tmp_path):
     assert back["eu.us"].tolist() == EU["us"]
     assert list(tmp_path.rglob("*.partial")) == []
     text = explorer.format_exploration(explored)
-    assert "nash" in text and "#4" in text
+    assert "nash" in text and "#4" in text and "egalitarian" in text
+    import json
+
+    meta = json.loads((tmp_path / "explorer.json").read_text())
+    assert meta["solutions"]["kalai_smorodinsky"]["package"] == 2
+    assert meta["solution_shares"]["nash"] == [
+        {"package": 4, "p": 1.0, "lo": meta["solution_shares"]["nash"][0]["lo"], "hi": 1.0, "count": 64}
+    ]
+    assert meta["individually_rational"] == [0, 2, 4, 6, 8] and meta["pareto"] == [0, 2, 4, 6]
+    assert meta["ir_empty"]["count"] == 0 and meta["red_lines_at_mean"] == []
 
 
 def test_command(tmp_path, script, scenario_dict, write_small):
