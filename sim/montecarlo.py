@@ -67,9 +67,7 @@ def _concatenate(pieces: list[tuple[Outcomes, dict[str, np.ndarray]]]) -> tuple[
     """Consecutive pieces of a chunk as one chunk (run ``k`` does not depend on its piece)."""
     if len(pieces) == 1:
         return pieces[0]
-    outcomes = [piece[0] for piece in pieces]
-    fields = ("status", "rounds", "highest_rung", "package", "utility", "accepted", "blocker")
-    joined = Outcomes(start=outcomes[0].start, **{f: np.concatenate([getattr(o, f) for o in outcomes]) for f in fields})
+    joined = Outcomes.concatenate([piece[0] for piece in pieces])
     parameters = {key: np.concatenate([piece[1][key] for piece in pieces]) for key in pieces[0][1]}
     return joined, parameters
 
