@@ -27,9 +27,9 @@ from sim.sampling import instances
 
 ACTOR_NAMES = (
     "values", "salience", "reservation", "opening_surplus", "deadline", "concession_exponent",
-    "ratifier_bias",
+    "ratifier_bias", "red_lines_hold",
 )  # fmt: skip
-ESCALATION_NAMES = ("beta0", "beta_gap", "beta_time", "p_deadline", "p_spillover", "shifts")
+ESCALATION_NAMES = ("beta0", "beta_gap", "beta_time", "p_deadline", "p_spillover", "shifts", "aftermath")
 
 
 # --- names and keys --------------------------------------------------------------------------
@@ -61,7 +61,12 @@ def test_draw_bundles_are_the_tables_names_in_order():
             "actors.{actor}.ratifier.bias", "actors", "ratifier_bias", ("ratifier", "bias"),
             Shape.ACTOR,
         ),
+        (
+            "actors.{actor}.red_lines.{item}.hold", "actors", "red_lines_hold",
+            ("red_lines", "{item}", "hold"), Shape.ACTOR_ITEM,
+        ),
         ("escalation.beta0", "escalation", "beta0", ("beta0",), Shape.SCALAR),
+        ("escalation.aftermath", "escalation", "aftermath", ("aftermath",), Shape.SCALAR),
         (
             "escalation.shifts.{rung}.{actor}", "escalation", "shifts",
             ("shifts", "{rung}", "{actor}"), Shape.RUNG_ACTOR,
@@ -80,9 +85,16 @@ def test_owner_name_and_key_come_from_the_path(path, owner, name, key, shape):
 def test_the_table_has_one_row_per_path():
     assert len(BY_PATH) == len(PARAMETERS)
     assert [p.path for p in PARAMETERS] == list(BY_PATH)
-    # only the deadline is a whole number; only the ratifier's bias and the shifts are optional
-    assert [p.name for p in PARAMETERS if p.whole] == ["deadline"]
-    assert [p.name for p in PARAMETERS if not p.required] == ["ratifier_bias", "shifts"]
+    # only the deadline and the aftermath are whole numbers; the ratifier's bias, the red
+    # lines' hold, the shifts and the aftermath are optional; only the aftermath (a number of
+    # periods) restricts its prior families, to the integer ones
+    assert [p.name for p in PARAMETERS if p.whole] == ["deadline", "aftermath"]
+    optional = [p.name for p in PARAMETERS if not p.required]
+    assert optional == ["ratifier_bias", "red_lines_hold", "shifts", "aftermath"]
+    assert {p.name: p.families for p in PARAMETERS if p.families is not None} == {
+        "aftermath": ("fixed", "uniform_integer")
+    }
+    assert all(p.default == 0.0 for p in PARAMETERS)  # no prior: 0 (no red line, no period)
     # every placeholder of a path is an axis of its shape (the run axis aside)
     for p in PARAMETERS:
         placeholders = tuple(part.strip("{}") for part in p.path.split(".") if part.startswith("{"))
@@ -99,7 +111,9 @@ def test_the_table_has_one_row_per_path():
         ("actors.us.values.donbas.minsk_ii_autonomy", "actors.{actor}.values.{item}.{level}"),
         ("actors.ukraine.salience.donbas", "actors.{actor}.salience.{item}"),
         ("actors.us.ratifier.bias", "actors.{actor}.ratifier.bias"),
+        ("actors.us.red_lines.nato_membership.hold", "actors.{actor}.red_lines.{item}.hold"),
         ("escalation.p_spillover", "escalation.p_spillover"),
+        ("escalation.aftermath", "escalation.aftermath"),
         ("escalation.shifts.full_scale_invasion.russia", "escalation.shifts.{rung}.{actor}"),
     ],
 )
@@ -114,6 +128,8 @@ def test_parameter_of_a_concrete_path(path, template):
         "actors.russia.values.donbas",  # a level short
         "actors.russia.values.donbas.a.b",  # a level too many
         "actors.russia.ratifier.name",
+        "actors.us.red_lines.nato_membership",  # the red line itself, not its hold
+        "actors.us.red_lines.nato_membership.levels",  # structure, not a prior
         "escalation.beta0.extra",
         "escalation.gamma",
         "scenario.actors.russia.reservation",  # a column, not a path
@@ -177,6 +193,15 @@ def test_instances_of_the_small_scenario(small_scenario):
     assert len(shifts) == 4 * 4
     beta0 = list(instances(BY_PATH["escalation.beta0"], small_scenario))
     assert beta0 == [("escalation.beta0", ())]
+    # a hold for every actor and item (filled only where a red line is declared)
+    hold = list(instances(BY_PATH["actors.{actor}.red_lines.{item}.hold"], small_scenario))
+    assert hold[:3] == [
+        ("actors.us.red_lines.alpha.hold", (0, 0)),
+        ("actors.us.red_lines.beta.hold", (0, 1)),
+        ("actors.us.red_lines.gamma.hold", (0, 2)),
+    ]
+    assert hold[-1] == ("actors.nato_allies.red_lines.gamma.hold", (3, 2)) and len(hold) == 4 * 3
+    assert list(instances(BY_PATH["escalation.aftermath"], small_scenario)) == [("escalation.aftermath", ())]
 
 
 # --- a missing prior -------------------------------------------------------------------------
@@ -257,6 +282,7 @@ def test_each_parameter_has_its_range():
     assert allowed == {
         "values": UNIT, "salience": NON_NEGATIVE, "reservation": UNIT,
         "opening_surplus": NON_NEGATIVE, "deadline": POSITIVE, "concession_exponent": POSITIVE,
-        "ratifier_bias": REAL, "beta0": REAL, "beta_gap": REAL, "beta_time": REAL,
-        "p_deadline": PROBABILITY, "p_spillover": PROBABILITY, "shifts": REAL,
+        "ratifier_bias": REAL, "red_lines_hold": PROBABILITY, "beta0": REAL, "beta_gap": REAL,
+        "beta_time": REAL, "p_deadline": PROBABILITY, "p_spillover": PROBABILITY, "shifts": REAL,
+        "aftermath": NON_NEGATIVE,
     }  # fmt: skip

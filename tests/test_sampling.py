@@ -41,7 +41,7 @@ def test_array_fields_are_every_array_of_the_bundle(small_scenario):
     bundle = d.bundle
     fields = [(part, name) for part in bundle._fields for name in getattr(bundle, part)._fields]
     assert fields == ARRAY_FIELDS
-    assert len(ARRAY_FIELDS) == 7 + 6 + 3
+    assert len(ARRAY_FIELDS) == 8 + 7 + 5
     assert all(array(d, field).shape[0] == 5 for field in ARRAY_FIELDS)
     assert d.actors is bundle.actors and d.escalation is bundle.escalation
     assert d.events is bundle.events
@@ -192,6 +192,11 @@ def test_fixed_priors_draw_their_value(small_scenario):
     assert np.array_equal(actors.ratifier_bias, np.zeros((4, 4)))
     assert np.array_equal(escalation.shifts, np.zeros((4, 5, 4)))  # no shifts given: 0
     assert d.events.u_round.shape == (4, 3)
+    # no red lines: hold 0 and uniform 1 (never < hold); no aftermath: 0 periods, no uniforms
+    assert np.array_equal(actors.red_lines_hold, np.zeros((4, 4, 3)))
+    assert np.array_equal(d.events.u_red_line, np.ones((4, 4, 3)))
+    assert np.array_equal(escalation.aftermath, np.zeros(4)) and escalation.aftermath.dtype == np.int64
+    assert d.events.u_after.shape == (4, 0)
 
 
 def test_changing_one_prior_changes_nothing_else(bundled_scenario_data):
@@ -268,3 +273,32 @@ def test_ultimatum_forces_every_deadline_to_one(bundled_scenario):
     for field in ARRAY_FIELDS:
         if field != ("actors", "deadline"):
             assert np.array_equal(array(ultimatum, field), array(single, field)), field
+
+
+def test_red_line_and_aftermath_draws(scenario_dict, fixed_prior):
+    """Each declared red line has its hold (1 when no prior is given) and its own uniform
+    stream ``actors.<actor>.red_lines.<item>``; every other (actor, item) holds 0 and 1. The
+    aftermath's K is drawn from its integer prior (uniform_integer on 1..3: low +
+    floor(u * 3)) and each of the K_max = 3 periods has its climb stream ``aftermath.<p>``."""
+    us, ukraine, beta, gamma = 0, 2, 1, 2
+    scenario_dict["actors"]["us"]["red_lines"] = {"beta": {"levels": ["b1"], "hold": fixed_prior(0.5)}}
+    scenario_dict["actors"]["ukraine"]["red_lines"] = {"gamma": {"levels": ["g1"]}}
+    scenario_dict["escalation"]["aftermath"] = {
+        "dist": "uniform_integer", "low": 1, "high": 3, "rationale": "test", "source": "test",
+    }  # fmt: skip
+    d = draw(scenario_from_dict(scenario_dict), Protocol(), 4, 0, 200)
+    hold = np.zeros((200, 4, 3))
+    hold[:, us, beta], hold[:, ukraine, gamma] = 0.5, 1.0
+    assert np.array_equal(d.actors.red_lines_hold, hold)
+    u = np.ones((200, 4, 3))
+    u[:, us, beta] = stream_uniforms(4, "actors.us.red_lines.beta", 0, 200)
+    u[:, ukraine, gamma] = stream_uniforms(4, "actors.ukraine.red_lines.gamma", 0, 200)
+    assert np.array_equal(d.events.u_red_line, u)
+    k = 1 + np.floor(open_uniforms(stream_uniforms(4, "escalation.aftermath", 0, 200)) * 3)
+    assert d.escalation.aftermath.dtype == np.int64 and np.array_equal(d.escalation.aftermath, k)
+    assert set(d.escalation.aftermath.tolist()) == {1, 2, 3}
+    assert d.events.u_after.shape == (200, 3)
+    for period in (1, 2, 3):
+        assert np.array_equal(d.events.u_after[:, period - 1], stream_uniforms(4, f"aftermath.{period}", 0, 200))
+    by_path = {"actors.us.red_lines.beta.hold", "actors.ukraine.red_lines.gamma.hold", "escalation.aftermath"}
+    assert by_path <= set(d.parameters)

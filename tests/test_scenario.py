@@ -105,13 +105,85 @@ def test_actors_hold_their_roles_not_their_priors(small_scenario):
     """An Actor is its place in the game; its sampled parameters are priors by path."""
     actor = small_scenario.actors[2]
     assert [f.name for f in dataclasses.fields(actor)] == [
-        "name", "description", "must_accept_every_text", "veto_items", "ratifier",
+        "name", "description", "must_accept_every_text", "veto_items", "ratifier", "red_lines",
     ]  # fmt: skip
     assert (actor.name, actor.must_accept_every_text, actor.veto_items) == (
         "ukraine", False, ("gamma",),
     )  # fmt: skip
     assert small_scenario.actors[0].ratifier.items == ("beta",)
     assert small_scenario.actors[1].ratifier is None
+    assert all(a.red_lines == {} for a in small_scenario.actors)
+    assert small_scenario.red_line_matrix().shape == (4, 3, 3) and not small_scenario.red_line_matrix().any()
+
+
+# --- red lines and the aftermath -------------------------------------------------------------
+
+
+def test_red_lines_are_parsed(scenario_dict, fixed_prior):
+    """A red line names the levels it rules out: the US (whose yes every text needs) may rule
+    out any level, the status quo included; Ukraine only levels above 0 of its veto item. A
+    red line without a hold prior binds in every run (fixed 1)."""
+    scenario_dict["actors"]["us"]["red_lines"] = {"alpha": {"levels": ["a0", "a2"]}}
+    scenario_dict["actors"]["ukraine"]["red_lines"] = {"gamma": {"levels": ["g1"], "hold": fixed_prior(0.25)}}
+    s = scenario_from_dict(scenario_dict)
+    assert [a.red_lines for a in s.actors] == [{"alpha": ("a0", "a2")}, {}, {"gamma": ("g1",)}, {}]
+    matrix = s.red_line_matrix()
+    assert matrix[0].tolist() == [[True, False, True], [False] * 3, [False] * 3]
+    assert matrix[2].tolist() == [[False] * 3, [False] * 3, [False, True, False]]
+    assert not matrix[1].any() and not matrix[3].any()
+    default = s.prior("actors.us.red_lines.alpha.hold")
+    assert (default.dist, default.params) == ("fixed", {"value": 1.0})
+    assert s.prior("actors.ukraine.red_lines.gamma.hold").params == {"value": 0.25}
+    # no prior for the (actor, item) pairs without a red line: they hold 0 in the draws
+    assert [path for path in s.priors() if ".red_lines." in path] == [
+        "actors.us.red_lines.alpha.hold", "actors.ukraine.red_lines.gamma.hold",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "actor, red_lines, field",
+    [
+        ("us", {"omega": {"levels": ["o1"]}}, "scenario.actors.us.red_lines.omega"),
+        ("us", {"alpha": {"levels": ["a9"]}}, "scenario.actors.us.red_lines.alpha.levels"),
+        ("us", {"alpha": {"levels": []}}, "scenario.actors.us.red_lines.alpha.levels"),
+        ("us", {"alpha": {}}, "scenario.actors.us.red_lines.alpha.levels"),
+        # an actor asked only on its veto items: its red lines only there ...
+        ("ukraine", {"alpha": {"levels": ["a1"]}}, "scenario.actors.ukraine.red_lines.alpha"),
+        # ... and never on the status quo
+        ("ukraine", {"gamma": {"levels": ["g0"]}}, "scenario.actors.ukraine.red_lines.gamma.levels"),
+        ("us", {"alpha": {"levels": ["a2"], "hold": 1.5}}, "scenario.actors.us.red_lines.alpha.hold"),
+    ],
+)
+def test_bad_red_lines(scenario_dict, fixed_prior, actor, red_lines, field):
+    for line in red_lines.values():
+        if "hold" in line:
+            line["hold"] = fixed_prior(line["hold"])  # a probability above 1
+    scenario_dict["actors"][actor]["red_lines"] = red_lines
+    assert error_field(scenario_dict) == field
+
+
+def test_the_aftermath_prior(scenario_dict, fixed_prior):
+    """K, the periods after the talks, comes from an integer family: fixed or
+    uniform_integer on whole numbers low <= high (low = high allowed), never below 0."""
+
+    def integer(low, high, dist="uniform_integer"):
+        return {"dist": dist, "low": low, "high": high, "rationale": "test", "source": "test"}
+
+    for low, high in ((0, 4), (2, 2)):
+        scenario_dict["escalation"]["aftermath"] = integer(low, high)
+        params = scenario_from_dict(scenario_dict).prior("escalation.aftermath").params
+        assert params == {"low": float(low), "high": float(high)}
+    scenario_dict["escalation"]["aftermath"] = fixed_prior(2)
+    assert scenario_from_dict(scenario_dict).prior("escalation.aftermath").params == {"value": 2}
+    for prior, field in (
+        (integer(0, 4, "uniform"), "scenario.escalation.aftermath.dist"),
+        (integer(0.5, 4), "scenario.escalation.aftermath.low"),
+        (integer(3, 2), "scenario.escalation.aftermath.high"),
+        (integer(-1, 2), "scenario.escalation.aftermath"),
+        (fixed_prior(-1), "scenario.escalation.aftermath"),
+    ):
+        scenario_dict["escalation"]["aftermath"] = prior
+        assert error_field(scenario_dict) == field, prior
 
 
 def test_default_start_rung_and_actor(scenario_dict):

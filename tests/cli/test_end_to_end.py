@@ -15,12 +15,15 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
 import sim
 from sim.core.enums import RUNG_NAMES, STATUS_NAMES
+from sim.engines.outcomes import Outcomes
+from sim.outputs import outcomes_table
 from sim.scenario import scenario_from_dict
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -127,8 +130,8 @@ def test_outcomes_parquet(base, lieven):
         ["run", "status", "rounds", "highest_rung", *items]
         + [f"utility.{a}" for a in actors]
         + [f"accepted.{a}" for a in actors]
-        + ["blocker"]
-    )
+        + ["blocker", "aftermath"]
+    )  # then red_line_held.<actor>.<item> for each declared red line: lieven_2022 has none
     assert table.column_names[: len(expected_head)] == expected_head
     priors = scenario_from_dict(lieven).priors()
     parameters = table.column_names[len(expected_head) :]
@@ -142,6 +145,7 @@ def test_outcomes_parquet(base, lieven):
     for item in items:
         assert set(table.column(item).to_pylist()) <= set(lieven["items"][item]["levels"]), item
     assert set(table.column("blocker").drop_null().to_pylist()) <= set(actors)
+    assert set(table.column("aftermath").to_pylist()) == {0}  # no aftermath prior: K = 0
     low, high = lieven["actors"]["russia"]["reservation"]["low"], lieven["actors"]["russia"]["reservation"]["high"]
     reservation = table.column("scenario.actors.russia.reservation").to_pylist()
     assert all(low <= r <= high for r in reservation) and len(set(reservation)) > N // 2
@@ -150,6 +154,33 @@ def test_outcomes_parquet(base, lieven):
     assert metadata[b"negsim.seed"] == str(SEED).encode()
     assert metadata[b"negsim.version"] == sim.__version__.encode()
     assert metadata[b"negsim.config_hash"] == base.summary["config_hash"].encode()
+
+
+def test_outcomes_table_has_a_column_per_declared_red_line(small_scenario, scenario_dict):
+    """After ``aftermath``, one ``red_line_held.<actor>.<item>`` column per declared red line
+    (in actor, then item order), whether it bound in each run; then the parameters."""
+    scenario_dict["actors"]["ukraine"]["red_lines"] = {"gamma": {"levels": ["g1"]}}
+    scenario_dict["actors"]["us"]["red_lines"] = {"gamma": {"levels": ["g1"]}, "alpha": {"levels": ["a2"]}}
+    scenario = scenario_from_dict(scenario_dict)
+    out = Outcomes.empty(10, 2, 3, 4)
+    for name in ("status", "rounds", "highest_rung", "package", "blocker", "aftermath"):
+        getattr(out, name)[:] = 0
+    out.utility[:], out.accepted[:], out.red_lines_held[:] = 0.0, True, False
+    out.aftermath[:] = [0, 3]
+    out.red_lines_held[1, 0, 0] = out.red_lines_held[0, 2, 2] = True
+    table = outcomes_table(scenario, out, {"escalation.beta0": np.zeros(2)})
+    names = table.column_names
+    assert names[names.index("blocker") :] == [
+        "blocker", "aftermath", "red_line_held.us.alpha", "red_line_held.us.gamma",
+        "red_line_held.ukraine.gamma", "scenario.escalation.beta0",
+    ]  # fmt: skip
+    assert table.column("run").to_pylist() == [10, 11]
+    assert table.column("aftermath").to_pylist() == [0, 3]
+    assert table.column("red_line_held.us.alpha").to_pylist() == [False, True]
+    assert table.column("red_line_held.us.gamma").to_pylist() == [False, False]
+    assert table.column("red_line_held.ukraine.gamma").to_pylist() == [True, False]
+    plain = outcomes_table(small_scenario, out, {})
+    assert plain.column_names[-2:] == ["blocker", "aftermath"]
 
 
 def test_outcomes_agree_with_summary(base, lieven):

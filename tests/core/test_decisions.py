@@ -363,14 +363,43 @@ def test_must_accept_table(contributions):
 # --- ratification and status -------------------------------------------------------------
 
 
-def first_refusal(contributions, reservations, biases, text):
+PACKAGES = np.array(list(itertools.product(range(3), range(2), range(2))), dtype=np.int64)
+STRIDES = d.package_strides(N_LEVELS)  # packages numbered 4a + 2b + g
+
+
+def crossing(red_lines, text):
+    """``crosses[:, p]`` of ``text`` (``crossings_table``) for the held red lines
+    ``red_lines``, (actor, item, level) triples."""
+    levels = np.zeros((4, 3, 3), dtype=np.bool_)
+    held = np.zeros((4, 3), dtype=np.bool_)
+    for a, i, level in red_lines:
+        levels[a, i, level] = held[a, i] = True
+    table = d.crossings_table(held, levels, PACKAGES, np.zeros((4, len(PACKAGES)), dtype=np.bool_))
+    return table[:, d.package_index(text, STRIDES)]
+
+
+def first_refusal(contributions, reservations, biases, text, red_lines=()):
+    """The first refusing ratifier of ``text``, as the round asks: whose ratifier votes on it
+    (``votes_table`` of RATIFY) and whose held red lines it crosses."""
+    votes = d.votes_table(RATIFY, PACKAGES)
     return d.first_ratification_refusal(
         np.array([d.utility(c, text) for c in contributions]),
         np.asarray(reservations, dtype=np.float64),
         np.asarray(biases, dtype=np.float64),
-        RATIFY,
-        text,
+        votes[:, d.package_index(text, STRIDES)],
+        crossing(red_lines, text),
     )
+
+
+def test_votes_table():
+    """votes[a, p]: a's ratifier votes iff the package is off level 0 on one of its items:
+    the US (beta) and the allies (beta) on packages with b = 1, Ukraine (gamma) on odd
+    numbers, Russia (no ratifier) never."""
+    votes = d.votes_table(RATIFY, PACKAGES)
+    assert votes.dtype == np.bool_ and votes.shape == (4, 12)
+    assert votes[US].tolist() == votes[ALLIES].tolist() == [(p // 2) % 2 == 1 for p in range(12)]
+    assert votes[UKRAINE].tolist() == [p % 2 == 1 for p in range(12)]
+    assert not votes[RUSSIA].any()
 
 
 def test_ratifiers_vote_only_on_their_items(contributions):
@@ -397,6 +426,58 @@ def test_first_refusing_ratifier_in_actor_order(contributions):
     r = [-0.25, 0.0, -0.25, -1.0]
     assert first_refusal(contributions, r, [0.0] * 4, package(0, 1, 1)) == 0
     assert first_refusal(contributions, r, [0.125, 0.0, 0.0, 0.0], package(0, 1, 1)) == 2
+
+
+def test_a_ratifier_refuses_a_text_across_a_held_red_line(contributions):
+    """(a1, b1, g0) is approved at equality (above); a held US red line on b1 makes the Senate
+    refuse it whatever the utility (-0.1875 >= -0.25): the US; one of the allies on b1: the
+    allies. A red line on a level the text does not take (a2) changes nothing, and neither
+    does one crossed where the ratifier does not vote: the Senate votes on beta only, so on
+    (a1, b0, g0) a US red line on a1 sends nothing to it."""
+    r, b = [-0.25, 0.0, -0.25, 0.0], [0.0] * 4
+    assert first_refusal(contributions, r, b, package(1, 1, 0), red_lines=[(US, 1, 1)]) == US
+    assert first_refusal(contributions, r, b, package(1, 1, 0), red_lines=[(ALLIES, 1, 1)]) == ALLIES
+    assert first_refusal(contributions, r, b, package(1, 1, 0), red_lines=[(US, 0, 2)]) == -1
+    assert first_refusal(contributions, r, b, package(1, 0, 0), red_lines=[(US, 0, 1)]) == -1
+
+
+@pytest.mark.parametrize(
+    "u, b, r, crosses, refuses",
+    [
+        (-0.1875, 0.0, -0.25, False, False),
+        (-0.25, 0.0, -0.25, False, False),  # equality approves
+        (-0.1875, -0.125, -0.25, False, True),  # -0.3125 < -0.25
+        (0.5, 0.0, -1.0, True, True),  # across a held red line, whatever the utility
+    ],
+)
+def test_ratifier_refuses(u, b, r, crosses, refuses):
+    assert d.ratifier_refuses(u, b, r, crosses) is refuses
+
+
+@pytest.mark.parametrize(
+    "u, hold, holds",
+    [(0.25, 0.5, True), (0.5, 0.5, False), (1.0 - 2.0**-53, 1.0, True), (0.0, 0.0, False)],
+)
+def test_red_line_holds_iff_u_below_hold(u, hold, holds):
+    """u < hold: hold 1 binds for every uniform in [0, 1), hold 0 never."""
+    assert d.red_line_holds(u, hold) is holds
+
+
+def test_crossings_table():
+    """crosses[a, p] iff package p takes a level one of a's held red lines rules out. The US
+    rules out a2 (packages 8-11); Ukraine a1 and g1 (a package crosses if it takes either);
+    the allies rule out b1 but theirs does not bind in this run; Russia has none."""
+    levels = np.zeros((4, 3, 3), dtype=np.bool_)
+    levels[US, 0, 2] = levels[UKRAINE, 0, 1] = levels[UKRAINE, 2, 1] = levels[ALLIES, 1, 1] = True
+    held = np.array([[True, False, False], [False] * 3, [True, False, True], [False] * 3])
+    out = np.ones((4, 12), dtype=np.bool_)  # every entry is written
+    assert d.crossings_table(held, levels, PACKAGES, out) is out
+    assert out[US].tolist() == [p >= 8 for p in range(12)]
+    assert not out[RUSSIA].any() and not out[ALLIES].any()
+    assert out[UKRAINE].tolist() == [p // 4 == 1 or p % 2 == 1 for p in range(12)]
+    held[ALLIES, 1] = True
+    d.crossings_table(held, levels, PACKAGES, out)
+    assert out[ALLIES].tolist() == [(p // 2) % 2 == 1 for p in range(12)]
 
 
 @pytest.mark.parametrize(

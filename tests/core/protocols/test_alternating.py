@@ -32,6 +32,8 @@ import numpy as np
 import pytest
 
 from sim.abm.model import NegotiationModel
+from sim.core.bundles import Rules, State
+from sim.core.decisions import crossings_table
 from sim.core.protocols import alternating
 from sim.core.enums import RoundOutcome, Status
 from sim.engines import get_engine
@@ -40,7 +42,10 @@ from sim.protocols import Protocol, check_protocol_fits
 from sim.sampling import draw
 from sim.scenario import scenario_from_dict
 
-FIELDS = ("status", "rounds", "highest_rung", "package", "utility", "accepted", "blocker")
+FIELDS = (
+    "status", "rounds", "highest_rung", "package", "utility", "accepted", "blocker", "aftermath",
+    "red_lines_held",
+)  # fmt: skip
 ALTERNATING = Protocol("alternating", max_rounds=12)
 
 
@@ -75,6 +80,7 @@ def test_alternating_offers_reach_agreement_in_round_5(scenario_dict, fixed_prio
     assert out.rounds[0] == 5
     assert out.package[0].tolist() == [1, 1, 0]
     assert out.utility[0].tolist() == [-0.1875, 0.25, 0.0, 0.0]
+    assert out.aftermath[0] == 0 and not out.red_lines_held.any()  # an agreement; no red lines
 
 
 def test_step_4_terms_of_the_trace(scenario_dict, fixed_prior):
@@ -123,26 +129,77 @@ def test_alternating_stalemate_when_russia_holds_out(scenario_dict, fixed_prior)
     assert out.blocker[0] == 1  # russia
 
 
+def offer_setup(utilities, asked, aspirations, needs_yes, red_lines=(), held=True):
+    """Rules and State of two actors and one item of four levels (package ``p`` is level
+    ``p``), as ``best_offer`` reads them: the utility table, who is asked, the step-4
+    aspirations, ``needs_yes`` and the packages that cross held red lines (``red_lines``:
+    (actor, level) pairs ruled out; ``held``: whether they bind in this run)."""
+    packages = np.arange(4, dtype=np.int64)[:, None]
+    red_line_levels = np.zeros((2, 1, 4), dtype=np.bool_)
+    for a, level in red_lines:
+        red_line_levels[a, 0, level] = True
+    rules = Rules(
+        opening=np.zeros(1, dtype=np.int64), n_levels=np.array([4]), strides=np.array([1]),
+        packages=packages, asked=np.asarray(asked, dtype=np.bool_),
+        votes=np.zeros((2, 4), dtype=np.bool_), red_line_levels=red_line_levels, start_rung=1,
+        escalator=1, max_rounds=12, keep_talking=False, west_speaker=0, anticipate_ratification=False,
+    )  # fmt: skip
+    state = State(
+        text=np.zeros(1, dtype=np.int64), rung=np.ones(1, dtype=np.int64), reservations=np.zeros(2),
+        utility_table=np.asarray(utilities, dtype=np.float64), contributions=np.empty((1, 4)),
+        utilities=np.empty(2), aspirations=np.empty(2), asked=np.zeros(2, dtype=np.bool_),
+        accepted=np.zeros(2, dtype=np.bool_), amend_aspirations=np.asarray(aspirations, dtype=np.float64),
+        needs_yes=np.asarray(needs_yes, dtype=np.bool_), held=np.full((2, 1), held),
+        crosses=np.zeros((2, 4), dtype=np.bool_),
+    )  # fmt: skip
+    crossings_table(state.held, rules.red_line_levels, rules.packages, state.crosses)
+    return rules, state
+
+
+def best_offer(proposer, *args, **kwargs):
+    return alternating.best_offer(proposer, *offer_setup(*args, **kwargs))
+
+
 def test_best_offer_ties_go_to_the_lowest_package():
     """Two packages with the proposer's top utility: the lower number wins; nobody asked, so
     all four packages are candidates."""
     utilities = np.array([[0.0, 0.5, 0.5, 0.25], [0.0, 0.0, 0.0, 0.0]])
     asked = np.zeros((2, 4), dtype=np.bool_)
-    needs_yes = np.array([True, True])
-    assert alternating.best_offer(utilities, asked, np.array([9.0, 9.0]), 0, needs_yes) == (1, 4)
+    assert best_offer(0, utilities, asked, [9.0, 9.0], [True, True]) == (1, 4)
+
+
+UTILITIES = np.array([[0.0, 0.9, 0.8, 0.25], [0.5, 0.4, 0.0, 0.6]])
+EVERYWHERE = np.ones((2, 4), dtype=np.bool_)
 
 
 def test_best_offer_respects_the_other_sides_aspirations():
     """Actor 1 is asked everywhere and needs 0.5: only packages 0 and 3 qualify (2
     candidates); the proposer (actor 0) prefers 3. With actor 1 out of needs_yes, all four
     qualify and package 1 wins. At 0.7 none qualifies: no offer (-1), 0 candidates."""
-    utilities = np.array([[0.0, 0.9, 0.8, 0.25], [0.5, 0.4, 0.0, 0.6]])
-    asked = np.ones((2, 4), dtype=np.bool_)
-    aspirations = np.array([0.0, 0.5])
-    best_offer = alternating.best_offer
-    assert best_offer(utilities, asked, aspirations, 0, np.array([False, True])) == (3, 2)
-    assert best_offer(utilities, asked, aspirations, 0, np.array([False, False])) == (1, 4)
-    assert best_offer(utilities, asked, np.array([0.0, 0.7]), 0, np.array([False, True])) == (-1, 0)
+    aspirations = [0.0, 0.5]
+    assert best_offer(0, UTILITIES, EVERYWHERE, aspirations, [False, True]) == (3, 2)
+    assert best_offer(0, UTILITIES, EVERYWHERE, aspirations, [False, False]) == (1, 4)
+    assert best_offer(0, UTILITIES, EVERYWHERE, [0.0, 0.7], [False, True]) == (-1, 0)
+
+
+def test_best_offer_leaves_out_the_proposers_own_red_line():
+    """The proposer never offers a package that crosses one of its own held red lines, even
+    where its own yes is not needed. Actor 1 out of needs_yes: package 1 (0.9) would win
+    among four; with the proposer's red line on level 1 held it is left out: package 2 (0.8),
+    3 candidates. The same red line not binding in this run, or another actor's red line on
+    level 1 whose yes is not needed, leaves the offer as it was."""
+    assert best_offer(0, UTILITIES, EVERYWHERE, [0.0, 0.5], [False, False], red_lines=[(0, 1)]) == (2, 3)
+    assert best_offer(0, UTILITIES, EVERYWHERE, [0.0, 0.5], [False, False], [(0, 1)], held=False) == (1, 4)
+    assert best_offer(0, UTILITIES, EVERYWHERE, [0.0, 0.5], [False, False], red_lines=[(1, 1)]) == (1, 4)
+
+
+def test_best_offer_leaves_out_a_needed_actors_red_line():
+    """A needed actor refuses a package across its held red line whatever its utility: actor
+    1 (needs 0.5) accepts packages 0 (0.5) and 3 (0.6); with its red line on level 3, only
+    package 0 is left: (0, 1)."""
+    assert best_offer(0, UTILITIES, EVERYWHERE, [0.0, 0.5], [False, True], red_lines=[(1, 3)]) == (0, 1)
+    both = [(1, 3), (1, 0)]  # and on level 0 too: nothing is left
+    assert best_offer(0, UTILITIES, EVERYWHERE, [0.0, 0.5], [False, True], red_lines=both) == (-1, 0)
 
 
 def test_proposer_alternates():
