@@ -11,7 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from analysis.report import status_label, war_estimate  # noqa: E402
 from sim import atomic  # noqa: E402
+from sim.summary import P_WAR_CAPTION  # noqa: E402
 
 STATUS_COLOURS = {
     "agreement": "#2a9d8f",
@@ -33,13 +35,13 @@ def _title(summary: dict, what: str) -> str:
     return f"{what}\n{summary['scenario']}, {summary['protocol']} protocol, {summary['n_runs']:,} runs (seed {summary['seed']})"
 
 
-def _bars_with_intervals(ax, estimates: dict, colours=None) -> None:
+def _bars_with_intervals(ax, estimates: dict, colours=None, label=str) -> None:
     names = list(estimates)
     p = np.array([estimates[n]["p"] for n in names])
     lo = np.array([estimates[n]["lo"] for n in names])
     hi = np.array([estimates[n]["hi"] for n in names])
     colour = [colours.get(n, "#577590") for n in names] if colours else "#577590"
-    ax.bar(names, p, color=colour, yerr=np.vstack([p - lo, hi - p]), capsize=4, ecolor="black")
+    ax.bar([label(n) for n in names], p, color=colour, yerr=np.vstack([p - lo, hi - p]), capsize=4, ecolor="black")
     for x, (value, top) in enumerate(zip(p, hi)):
         ax.annotate(f"{value:.1%}", (x, top), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8)
     ax.set_ylim(0, min(1.0, max(0.05, float(hi.max()) * 1.2)))
@@ -48,22 +50,26 @@ def _bars_with_intervals(ax, estimates: dict, colours=None) -> None:
 
 
 def plot_status(summary: dict, ax=None):
-    """How negotiations ended: probability of each status with its 95% Wilson interval."""
+    """How negotiations ended: probability of each status with its 95% Wilson interval (the
+    status ``war`` labelled "status war"), and P(war) in the title."""
     fig, ax = _axes(ax)
-    _bars_with_intervals(ax, summary["status"], STATUS_COLOURS)
+    _bars_with_intervals(ax, summary["status"], STATUS_COLOURS, status_label)
     ax.set_ylabel("Share of runs (95% Wilson interval)")
     ax.set_xlabel("Outcome status")
-    ax.set_title(_title(summary, "How the negotiation ends"))
+    war = war_estimate(summary)
+    what = f"How the negotiation ends\n{P_WAR_CAPTION}: {war['p']:.1%} [{war['lo']:.1%}, {war['hi']:.1%}]"
+    ax.set_title(_title(summary, what))
     return fig
 
 
 def plot_rungs(summary: dict, ax=None):
-    """The highest escalation rung each run reached."""
+    """The highest escalation rung each run reached; P(war) is the share of the last two bars."""
     fig, ax = _axes(ax)
     _bars_with_intervals(ax, summary["highest_rung"])
     ax.set_ylabel("Share of runs (95% Wilson interval)")
     ax.set_xlabel("Highest escalation rung reached")
-    ax.set_title(_title(summary, "Escalation"))
+    war = war_estimate(summary)
+    ax.set_title(_title(summary, f"Escalation\n{P_WAR_CAPTION}: {war['p']:.1%} [{war['lo']:.1%}, {war['hi']:.1%}]"))
     return fig
 
 

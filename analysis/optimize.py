@@ -10,8 +10,10 @@ numbers): each package is compared with the best on the same runs.
 
 Objectives (``objective=``):
 
-- ``p_agreement`` (= ``p.agreement``), ``p_war`` (= ``p.any_war``: the talks end in ``war`` or
-  ``nato_russia_war``), or ``p.<status>`` for any status;
+- ``p_agreement`` (= ``p.agreement``); ``p_war``: P(war), the share of runs whose highest rung
+  is at least full-scale invasion, whatever their status (:func:`sim.summary.is_war`; DESIGN.md,
+  "Statuses"); or ``p.<status>``, the share of any status (``p.war``: the status ``war`` only,
+  "status war");
 - ``eu.<actor>`` (or ``eu.west``, the protocol's West speaker, ``us`` by default): the
   actor's expected utility of the outcome, i.e. its utility of the agreed package after an
   agreement, and otherwise its reservation at the end of the run (shifted by every rung
@@ -52,6 +54,7 @@ from analysis._stats import (
     paired_mean,
     wilson_arrays,
 )
+from analysis.bargaining import SOLUTIONS
 from analysis.conditions import Condition, evaluate_all, parse_conditions
 from sim.api import MonteCarlo, map_jobs
 from sim.config import NegsimConf
@@ -60,26 +63,39 @@ from sim.errors import ConfigError
 from sim.protocols import Protocol
 from sim.sampling import draw
 from sim.scenario import Scenario
+from sim.summary import P_WAR_CAPTION, is_war
 
 log = logging.getLogger("negsim")
 
-ANY_WAR = "any_war"
-WAR_STATUSES = ("war", "nato_russia_war")
-ALIASES = {"p_agreement": "p.agreement", "p_war": f"p.{ANY_WAR}"}
+WAR = "p_war"
+"""P(war)'s columns: ``p_war``, ``p_war_lo``, ``p_war_hi`` (the highest rung; the status
+``war`` keeps ``p.war``)."""
+ALIASES = {"p_agreement": "p.agreement"}
 EXPLORER_COLUMNS = ("eu", "surplus", "p_accept")
 
 
 @dataclass(frozen=True)
 class Objective:
-    name: str  # canonical: p.<status> | p.any_war | eu.<actor>
+    name: str  # canonical: p.<status> | p_war | eu.<actor>
     kind: str  # "probability" | "utility"
-    target: str  # status name, any_war, or actor name
+    target: str  # status name, "war" (P(war), with name p_war), or actor name
     maximise: bool
 
     @property
-    def label(self) -> str:
+    def columns(self) -> tuple[str, str, str]:
+        """The estimate's column and its interval's."""
+        if self.name == WAR:
+            return WAR, f"{WAR}_lo", f"{WAR}_hi"
         if self.kind == "probability":
-            return f"P({self.target})"
+            return self.name, f"lo.{self.target}", f"hi.{self.target}"
+        return self.name, f"eu_lo.{self.target}", f"eu_hi.{self.target}"
+
+    @property
+    def label(self) -> str:
+        if self.name == WAR:
+            return P_WAR_CAPTION
+        if self.kind == "probability":
+            return "share of status war" if self.target == "war" else f"P({self.target})"
         return f"E[utility of the outcome for {self.target}]"
 
 
@@ -92,7 +108,9 @@ def parse_objective(text: str, sense: str, scenario: Scenario, protocol: Protoco
     if sense not in ("auto", "max", "min"):
         raise ConfigError("sense", sense, "use 'auto', 'max' or 'min'")
     kind, _, target = name.partition(".")
-    if kind == "p" and target in (*STATUS_NAMES, ANY_WAR):
+    if name == WAR:
+        target, auto, objective_kind = "war", False, "probability"
+    elif kind == "p" and target in STATUS_NAMES:
         auto = target == "agreement"
         objective_kind = "probability"
     elif kind == "eu" and target:
@@ -109,9 +127,9 @@ def parse_objective(text: str, sense: str, scenario: Scenario, protocol: Protoco
         raise ConfigError(
             "objective",
             text,
-            "use p_agreement, p_war, p.<status> (statuses: "
+            "use p_agreement, p_war (highest rung >= full-scale invasion), p.<status> (statuses: "
             + ", ".join(STATUS_NAMES)
-            + ", any_war) or eu.<actor>",
+            + ") or eu.<actor>",
         )
     maximise = auto if sense == "auto" else sense == "max"
     return Objective(name, objective_kind, target, maximise)
@@ -119,8 +137,8 @@ def parse_objective(text: str, sense: str, scenario: Scenario, protocol: Protoco
 
 def outcome_columns(scenario: Scenario) -> dict[str, object]:
     """The columns ``subject_to`` may use (and their kinds)."""
-    columns: dict[str, object] = {f"p.{s}": "number" for s in (*STATUS_NAMES, ANY_WAR)}
-    columns.update({alias: "number" for alias in ALIASES})
+    columns: dict[str, object] = {f"p.{s}": "number" for s in STATUS_NAMES}
+    columns.update({alias: "number" for alias in (*ALIASES, WAR)})
     columns.update({f"eu.{a}": "number" for a in scenario.actor_names})
     columns["eu.west"] = "number"
     return columns
@@ -133,9 +151,11 @@ def offer_columns(scenario: Scenario) -> dict[str, object]:
         for prefix in ("eu", "eu_lo", "eu_hi", "u_sd", "surplus", "p_accept"):
             columns[f"{prefix}.{actor}"] = "number"
         columns[f"asked.{actor}"] = "bool"
-    for name in ("p_joint", "p_ratified"):
+    for name in ("p_joint", "p_ratified", "p_ir", "p_pareto"):
         columns[name] = "number"
-    for name in ("pareto", "zopa", "opening_offer"):
+    for name in SOLUTIONS:
+        columns[f"p_solution.{name}"] = "number"
+    for name in ("ir", "pareto", "zopa", "opening_offer"):
         columns[name] = "bool"
     columns["package"] = "number"
     return columns
@@ -156,9 +176,10 @@ def _chunk(
 ):
     """Negotiate runs ``start .. stop-1`` once per candidate opening offer, on one draw.
 
-    Returns ``status`` (candidates, runs) int8, grid sums of each actor's outcome utility and
-    of its square (candidates, actors), and the per-run outcome utility of ``payoff_actor``
-    (candidates, runs) when it is >= 0."""
+    Returns ``status`` (candidates, runs) int8, ``war`` (candidates, runs) bool (the run's
+    highest rung counts as war: :func:`sim.summary.is_war`), grid sums of each actor's outcome
+    utility and of its square (candidates, actors), and the per-run outcome utility of
+    ``payoff_actor`` (candidates, runs) when it is >= 0."""
     from sim.engines import get_engine
 
     run_chunk = get_engine(engine)
@@ -169,6 +190,7 @@ def _chunk(
     # reservation at the end of a run, by highest rung reached: r + shifts of rungs start+1..k
     cumulative = np.cumsum(draws.escalation.shifts, axis=1)  # (n, rungs, actors)
     status = np.empty((len(candidates), n), dtype=np.int8)
+    war = np.empty((len(candidates), n), dtype=bool)
     payoff_sum = np.zeros((len(candidates), n_actors), dtype=np.int64)
     payoff_sq = np.zeros((len(candidates), n_actors), dtype=np.int64)
     payoff_runs = np.empty((len(candidates), n)) if payoff_actor >= 0 else None
@@ -179,6 +201,7 @@ def _chunk(
         )
         outcomes = run_chunk(variant, protocol, draws)
         status[c] = outcomes.status
+        war[c] = is_war(outcomes.highest_rung)
         shifted = (
             draws.actors.reservation
             + cumulative[runs, outcomes.highest_rung.astype(np.int64)]
@@ -189,7 +212,7 @@ def _chunk(
         payoff_sq[c] = grid_sum(payoff * payoff)
         if payoff_runs is not None:
             payoff_runs[c] = payoff[:, payoff_actor]
-    return status, payoff_sum, payoff_sq, payoff_runs
+    return status, war, payoff_sum, payoff_sq, payoff_runs
 
 
 @dataclass
@@ -253,14 +276,19 @@ def search_offers(
         if candidates.size
         else np.empty((0, n), dtype=np.int8)
     )
-    payoff_sum = (
-        sum(r[1] for r in results) if results else np.zeros((0, len(actors)), dtype=np.int64)
+    war = (
+        np.concatenate([r[1] for r in results], axis=1)
+        if candidates.size
+        else np.empty((0, n), dtype=bool)
     )
-    payoff_sq = (
+    payoff_sum = (
         sum(r[2] for r in results) if results else np.zeros((0, len(actors)), dtype=np.int64)
     )
+    payoff_sq = (
+        sum(r[3] for r in results) if results else np.zeros((0, len(actors)), dtype=np.int64)
+    )
     payoff_runs = (
-        np.concatenate([r[3] for r in results], axis=1)
+        np.concatenate([r[4] for r in results], axis=1)
         if payoff_actor >= 0 and candidates.size
         else None
     )
@@ -276,19 +304,18 @@ def search_offers(
         full[candidates] = values
         return full
 
-    for target in (*STATUS_NAMES, ANY_WAR):
-        hits = (
-            np.isin(status, [STATUS_NAMES.index(s) for s in WAR_STATUSES])
-            if target == ANY_WAR
-            else status == STATUS_NAMES.index(target)
-        )
-        counts = hits.sum(axis=1)
+    def hits_of(objective_name: str) -> np.ndarray:
+        """(candidates, runs) bool: the runs in which a probability objective's event happens."""
+        if objective_name == WAR:
+            return war
+        return status == STATUS_NAMES.index(objective_name.removeprefix("p."))
+
+    for name in (WAR, *(f"p.{s}" for s in STATUS_NAMES)):
+        counts = hits_of(name).sum(axis=1)
         lo, hi = wilson_arrays(counts, n)
-        table[f"p.{target}"], table[f"lo.{target}"], table[f"hi.{target}"] = (
-            spread(counts / n),
-            spread(lo),
-            spread(hi),
-        )
+        columns = Objective(name, "probability", name.removeprefix("p."), False).columns
+        for column, values in zip(columns, (counts / n, lo, hi)):
+            table[column] = spread(values)
     eu, _sd, eu_lo, eu_hi = (
         mean_interval(payoff_sum, payoff_sq, n)
         if candidates.size
@@ -312,12 +339,7 @@ def search_offers(
     table["feasible"] = feasible
     objective_values = table[objective.name].to_numpy()
     table["objective"] = objective_values
-    lo_name = (
-        f"lo.{objective.target}" if objective.kind == "probability" else f"eu_lo.{objective.target}"
-    )
-    hi_name = (
-        f"hi.{objective.target}" if objective.kind == "probability" else f"eu_hi.{objective.target}"
-    )
+    _, lo_name, hi_name = objective.columns
     table["objective_lo"], table["objective_hi"] = table[lo_name], table[hi_name]
 
     # rank: feasible first, then by the objective, then by package number
@@ -337,12 +359,7 @@ def search_offers(
     if best is not None:
         b = int(np.flatnonzero(candidates == best)[0])
         if objective.kind == "probability":
-            codes = (
-                [STATUS_NAMES.index(s) for s in WAR_STATUSES]
-                if objective.target == ANY_WAR
-                else [STATUS_NAMES.index(objective.target)]
-            )
-            hits = np.isin(status, codes)
+            hits = hits_of(objective.name)
             gain = (hits & ~hits[b]).sum(axis=1)
             loss = (~hits & hits[b]).sum(axis=1)
             paired = paired_binary(gain, loss, n)
@@ -368,7 +385,7 @@ def search_offers(
     for column in ("eu", "surplus", "p_accept"):
         for actor in actors:
             table[f"offer.{column}.{actor}"] = offers[f"{column}.{actor}"]
-    for column in ("p_joint", "p_ratified", "pareto", "zopa", "solution", "opening_offer"):
+    for column in ("p_joint", "p_ratified", "ir", "pareto", "zopa", "solution", "opening_offer"):
         table[f"offer.{column}"] = offers[column]
     table = table.sort_values(["allowed", "rank"], ascending=[False, True], kind="stable")
     table = pd.concat([table[table["allowed"]], table[~table["allowed"]]]).reset_index(drop=True)
@@ -423,7 +440,7 @@ def format_search(search: OfferSearch, out_dir: Path | None = None, top: int = 1
         )
     lines += [
         "",
-        "rank  package  objective [95% CI]            P(agreement)  P(any war)  diff vs best [95% CI]    tied",
+        "rank  package  objective [95% CI]            P(agreement)  P(war)      diff vs best [95% CI]    tied",
     ]
     for _, row in table[table["allowed"]].head(top).iterrows():
         value = row["objective"]
@@ -443,7 +460,7 @@ def format_search(search: OfferSearch, out_dir: Path | None = None, top: int = 1
             )
         flag = "" if row["feasible"] else " (infeasible)"
         lines.append(
-            f"{int(row['rank']):>4}  #{int(row['package']):<6}  {est:<28}  {row['p.agreement']:11.1%}  {row['p.any_war']:10.1%}  "
+            f"{int(row['rank']):>4}  #{int(row['package']):<6}  {est:<28}  {row['p.agreement']:11.1%}  {row[WAR]:10.1%}  "
             f"{diff:<23}  {'yes' if row['tied_with_best'] else 'no'}{flag}"
         )
     if out_dir is not None:
@@ -512,7 +529,8 @@ def plot_ranking(search: OfferSearch, top: int = 30):
 
 
 def plot_tradeoff(search: OfferSearch):
-    """P(agreement) against P(war or NATO-Russia war) of every simulated opening offer."""
+    """P(agreement) against P(war) (highest rung at least full-scale invasion) of every
+    simulated opening offer."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -520,11 +538,11 @@ def plot_tradeoff(search: OfferSearch):
 
     rows = search.table[search.table["allowed"]]
     fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
-    ax.scatter(rows["p.any_war"], rows["p.agreement"], s=16, color="#577590", label="opening offer")
+    ax.scatter(rows[WAR], rows["p.agreement"], s=16, color="#577590", label="opening offer")
     opening = rows[rows["offer.opening_offer"]]
     if len(opening):
         ax.scatter(
-            opening["p.any_war"],
+            opening[WAR],
             opening["p.agreement"],
             marker="*",
             s=150,
@@ -535,7 +553,7 @@ def plot_tradeoff(search: OfferSearch):
     if search.best is not None:
         best = rows[rows["package"] == search.best]
         ax.scatter(
-            best["p.any_war"],
+            best[WAR],
             best["p.agreement"],
             marker="D",
             s=80,
@@ -544,7 +562,7 @@ def plot_tradeoff(search: OfferSearch):
             linewidth=2,
             label=f"best #{search.best}",
         )
-    ax.set_xlabel("P(war or NATO-Russia war)")
+    ax.set_xlabel(P_WAR_CAPTION)
     ax.set_ylabel("P(agreement)")
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.summary import P_WAR_CAPTION, p_war
+
 
 def _row(label: str, est: dict, width: int = 22) -> str:
     return f"  {label:<{width}} {est['p']:7.1%}   [{est['lo']:6.1%}, {est['hi']:6.1%}]"
+
+
+def status_label(name: str) -> str:
+    """A status's name as the summaries show it: the status ``war`` is "status war", so that
+    it is never read as P(war) (DESIGN.md, "Statuses")."""
+    return "status war" if name == "war" else name
+
+
+def war_estimate(summary: dict) -> dict:
+    """A summary's P(war) (``summary.json``'s ``p_war``; for a summary written before it
+    existed, :func:`sim.summary.p_war` of its highest-rung counts)."""
+    if "p_war" in summary:
+        return summary["p_war"]
+    counts = [est["count"] for est in summary["highest_rung"].values()]
+    return p_war(range(len(counts)), counts)
 
 
 def format_summary(summary: dict, out_dir: Path | None = None) -> str:
@@ -17,7 +34,9 @@ def format_summary(summary: dict, out_dir: Path | None = None) -> str:
         "",
         "Outcome status                 p     95% Wilson interval",
     ]
-    lines += [_row(name, est) for name, est in summary["status"].items()]
+    lines += [_row(status_label(name), est) for name, est in summary["status"].items()]
+    war = war_estimate(summary)
+    lines += ["", _row("P(war)", war) + f"   {P_WAR_CAPTION.removeprefix('P(war): ')}"]
     lines += ["", "Accepts the final package      p     95% Wilson interval"]
     lines += [_row(name, est) for name, est in summary["acceptance"].items()]
     lines += ["", f"Rounds to outcome: mean {summary['rounds']['mean']:.2f}"]

@@ -14,7 +14,8 @@ field's allowed range (a probability stays in [0, 1]); ``path:lo:hi`` gives the 
 
 Each sample point is one Monte Carlo (:func:`sim.montecarlo.run_monte_carlo`, ``mc.n_runs``
 runs from ``mc.seed``) of the scenario with the factors shifted; its outputs are P(agreement)
-and P(war) (``any_war``: the talks end in ``war`` or ``nato_russia_war``).
+and P(war) (``war``: the share of runs whose highest rung is at least full-scale invasion,
+whatever their status, :func:`sim.summary.p_war`; not the status ``war`` alone).
 
 ``method``:
 
@@ -59,11 +60,12 @@ from sim.errors import ConfigError
 from sim.protocols import Protocol
 from sim.parameters import Range, parameter_of
 from sim.scenario import Scenario, scenario_from_dict
+from sim.summary import P_WAR_CAPTION, is_war
 
 log = logging.getLogger("negsim")
 
-OUTPUTS = ("agreement", "any_war")
-WAR_STATUSES = ("war", "nato_russia_war")
+OUTPUTS = ("agreement", "war")
+"""P(agreement) (the status) and P(war) (the highest rung: ``summary.json``'s ``p_war``)."""
 METHODS = ("oat", "morris", "sobol", "given_data", "delta", "pawn")
 SHIFT_METHODS = ("oat", "morris", "sobol")
 GIVEN_METHODS = ("given_data", "delta", "pawn")  # one Monte Carlo (or outcomes=PATH), no shifts
@@ -194,14 +196,14 @@ def shifted_scenario(data: dict, deltas: dict[str, float]) -> Scenario:
 def evaluate_point(
     data: dict, protocol: Protocol, engine: str, mc: MonteCarlo, deltas: dict[str, float]
 ) -> dict[str, float]:
-    """One sample point: the Monte Carlo of the shifted scenario, P(agreement) and P(any war)."""
+    """One sample point: the Monte Carlo of the shifted scenario, P(agreement) and P(war)."""
     summary = run_monte_carlo(shifted_scenario(data, deltas), protocol, engine, mc)
-    status = summary["status"]
+    agreement, war = summary["status"]["agreement"], summary["p_war"]
     return {
-        "agreement": status["agreement"]["p"],
-        "any_war": sum(status[s]["p"] for s in WAR_STATUSES),
-        "n_agreement": status["agreement"]["count"],
-        "n_any_war": sum(status[s]["count"] for s in WAR_STATUSES),
+        "agreement": agreement["p"],
+        "war": war["p"],
+        "n_agreement": agreement["count"],
+        "n_war": war["count"],
     }
 
 
@@ -399,7 +401,7 @@ def given_data(
         folder = Path(out_dir) if out_dir is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         run_monte_carlo(scenario, protocol, engine, settings, folder)
-        columns = ["status", *(f"scenario.{f.path}" for f in factors)]
+        columns = ["status", "highest_rung", *(f"scenario.{f.path}" for f in factors)]
         frame = pq.read_table(folder / "outcomes.parquet", columns=columns).to_pandas()
     return from_outcomes(frame, factors, scenario, mc.seed, method, resamples, slices)
 
@@ -495,9 +497,10 @@ def from_outcomes(
     slices: int = 10,
 ) -> Sensitivity:
     """Each factor's runs' own draws (columns ``scenario.<path>`` of ``frame``, an
-    ``outcomes.parquet``) against the runs' outcomes (its ``status``).
+    ``outcomes.parquet``) against the runs' outcomes (its ``status`` and ``highest_rung``).
 
-    Per factor and output (``agreement``; ``any_war``: ``war`` or ``nato_russia_war``):
+    Per factor and output (``agreement``: the status; ``war``: the highest rung is at least
+    full-scale invasion, :func:`sim.summary.is_war`):
     ``lo.*``/``hi.*``, the output among the runs whose draw is in the prior's bottom / top
     tenth (``q10``, ``q90``: the cut points); ``S1.*`` (:func:`first_order_given_data`);
     ``delta.*`` and ``pawn.*`` (:func:`binary_indices`), with ``delta_null.*``, the delta
@@ -508,7 +511,7 @@ def from_outcomes(
     ``pawn``) or by the swing of P(agreement) (``given_data``).
     """
     status = frame["status"].astype(str).to_numpy()
-    outputs = {"agreement": status == "agreement", "any_war": np.isin(status, WAR_STATUSES)}
+    outputs = {"agreement": status == "agreement", "war": is_war(frame["highest_rung"].to_numpy())}
     x = frame[[f"scenario.{f.path}" for f in factors]].to_numpy(dtype=float)
     n, k = x.shape
     base = {out: float(y.mean()) for out, y in outputs.items()}
@@ -570,7 +573,7 @@ def from_outcomes(
 
 def read_outcomes(path: str | Path, specs=()) -> tuple[pd.DataFrame, list[Factor], object, int]:
     """An existing run's ``outcomes.parquet`` (``path`` is the run directory or the file):
-    its status and every sampled prior that varies (``scenario.<path>`` columns; constant ones,
+    its status, its highest rung and every sampled prior that varies (``scenario.<path>`` columns; constant ones,
     the fixed priors, are skipped), optionally only those matching ``specs`` (paths or globs).
     Returns the table, the factors, the run's scenario (from its ``summary.json``; an object
     with only a ``name`` when that is missing) and its seed (0 when unknown)."""
@@ -588,8 +591,8 @@ def read_outcomes(path: str | Path, specs=()) -> tuple[pd.DataFrame, list[Factor
     except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
         raise ConfigError("outcomes", str(file), f"not a readable parquet file ({type(error).__name__})") from None
     columns = [c for c in schema.names if c.startswith("scenario.")]
-    if "status" not in schema.names or not columns:
-        raise ConfigError("outcomes", str(file), "no status or scenario.<prior> columns (written by negsim with mc.save_outcomes=true)")
+    if "status" not in schema.names or "highest_rung" not in schema.names or not columns:
+        raise ConfigError("outcomes", str(file), "no status, highest_rung or scenario.<prior> columns (written by negsim with mc.save_outcomes=true)")
     scenario, seed = None, 0
     summary = file.parent / "summary.json"
     if summary.is_file():
@@ -612,7 +615,7 @@ def read_outcomes(path: str | Path, specs=()) -> tuple[pd.DataFrame, list[Factor
                 raise ConfigError("factors", str(spec), f"matches no scenario.<prior> column of {file}")
             chosen += [p for p in matches if p not in chosen]
         names = chosen
-    frame = pq.read_table(file, columns=["status", *(f"scenario.{p}" for p in names)]).to_pandas()
+    frame = pq.read_table(file, columns=["status", "highest_rung", *(f"scenario.{p}" for p in names)]).to_pandas()
     varying = [p for p in names if frame[f"scenario.{p}"].nunique(dropna=False) > 1]
     if not varying:
         raise ConfigError("outcomes", str(file), "no sampled prior varies between its runs (all fixed)")
@@ -624,7 +627,7 @@ def read_outcomes(path: str | Path, specs=()) -> tuple[pd.DataFrame, list[Factor
 
 # --- outputs -------------------------------------------------------------------------------
 
-LABELS = {"agreement": "P(agreement)", "any_war": "P(war or NATO-Russia war)"}
+LABELS = {"agreement": "P(agreement)", "war": P_WAR_CAPTION}
 
 
 def plot_tornado(result: Sensitivity, top: int = 20):
@@ -841,10 +844,10 @@ def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 1
         ),
         (
             f"Base: P(agreement) {result.base['agreement']:.1%}, "
-            f"P(war or NATO-Russia war) {result.base['any_war']:.1%}"
+            f"{P_WAR_CAPTION} {result.base['war']:.1%}"
         ),
         "",
-        header + "P(agreement) low..high   P(any war) low..high" + extra.get(result.method, ""),
+        header + "P(agreement) low..high   P(war) low..high    " + extra.get(result.method, ""),
     ]
     index = {"morris": "mu_star", "sobol": "ST", "given_data": "S1", "delta": "delta", "pawn": "pawn"}.get(
         result.method
@@ -857,10 +860,10 @@ def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 1
         line = (
             f"{row['factor']:<46}  {bounds}".ljust(70)
             + f"{row['lo.agreement']:6.1%} .. {row['hi.agreement']:6.1%}    "
-            + f"{row['lo.any_war']:6.1%} .. {row['hi.any_war']:6.1%}"
+            + f"{row['lo.war']:6.1%} .. {row['hi.war']:6.1%}"
         )
         if index:
-            line += f"   {row[f'{index}.agreement']:.3f} / {row[f'{index}.any_war']:.3f}"
+            line += f"   {row[f'{index}.agreement']:.3f} / {row[f'{index}.war']:.3f}"
         lines.append(line)
     if out_dir is not None:
         lines += ["", f"Outputs: {out_dir}"]

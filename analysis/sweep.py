@@ -10,13 +10,16 @@ It writes, in PATH:
   overridden key, named exactly as the override's key (``mc.seed``, ``protocol``,
   ``scenario.escalation.beta_gap.low``; a ``+``/``++``/``~`` prefix dropped), holding the
   override's value (numbers as numbers); ``state`` (``ok``, ``failed``, ``incomplete``) and
-  ``problem``; ``n_runs``; ``p.<status>``, ``lo.<status>``, ``hi.<status>`` for every status
-  (95% Wilson intervals, from ``summary.json``); ``p_accept.<actor>``, ``lo_accept.<actor>``,
+  ``problem``; ``n_runs``; ``p_war``, ``p_war_lo``, ``p_war_hi``: P(war), the share of runs
+  whose highest rung is at least full-scale invasion, whatever their status (``summary.json``'s
+  ``p_war``, :func:`sim.summary.p_war`); ``p.<status>``, ``lo.<status>``, ``hi.<status>`` for
+  every status (95% Wilson intervals, from ``summary.json``; ``p.war`` is the share of the
+  status ``war``, "status war", not P(war)); ``p_accept.<actor>``, ``lo_accept.<actor>``,
   ``hi_accept.<actor>``; ``eu.<actor>`` (mean utility of the final package); ``mean_rounds``;
   ``scenario``, ``protocol``, ``engine``, ``seed``, ``config_hash``, ``version``, ``run_dir``.
 - ``figures/sweep_*.png``: with one swept parameter (an overridden key that takes more than
-  one value), P(status) against it with interval bands (and acceptance by actor); with two,
-  heatmaps of P(agreement) and P(war); with more, the same heatmaps for two of them (``--x``,
+  one value), P(status) and P(war) against it with interval bands (and acceptance by actor);
+  with two, heatmaps of P(agreement) and P(war); with more, the same heatmaps for two of them (``--x``,
   ``--y``; by default the first two swept keys) in a small-multiples grid, one panel per
   combination of the others, and a note naming the choice.
 - ``report.md``: the table and the figures, and every run that failed (no ``summary.json``)
@@ -37,10 +40,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis.report import status_label, war_estimate
 from sim import atomic
 from sim.core.enums import STATUS_NAMES
+from sim.summary import P_WAR_CAPTION
 
 PROG = "negsim-report"
+WAR_COLUMNS = ("p_war", "p_war_lo", "p_war_hi")
+MEASURES = {
+    "agreement": (("p.agreement", "lo.agreement", "hi.agreement"), "P(agreement)"),
+    "war": (WAR_COLUMNS, P_WAR_CAPTION),
+}
+"""What the heatmaps show: P(agreement) (the status), and P(war) by the highest rung."""
 ANALYSIS_OUTPUTS = ("packages.parquet", "offers.parquet", "sensitivity.parquet")
 MAX_PANELS = 36
 
@@ -231,6 +242,8 @@ def sweep_table(sweep: Sweep) -> pd.DataFrame:
         row["problem"] = run.problem
         summary = run.summary or {}
         row["n_runs"] = summary.get("n_runs")
+        war = war_estimate(summary) if summary else {}
+        row["p_war"], row["p_war_lo"], row["p_war_hi"] = war.get("p"), war.get("lo"), war.get("hi")
         for status in STATUS_NAMES:
             est = summary.get("status", {}).get(status, {})
             row[f"p.{status}"], row[f"lo.{status}"], row[f"hi.{status}"] = (
@@ -259,7 +272,7 @@ def sweep_table(sweep: Sweep) -> pd.DataFrame:
     for column in frame.columns:
         if column.startswith(
             ("p.", "lo.", "hi.", "p_accept.", "lo_accept.", "hi_accept.", "eu.")
-        ) or column in ("mean_rounds",):
+        ) or column in ("mean_rounds", *WAR_COLUMNS):
             frame[column] = pd.to_numeric(frame[column])
     frame["n_runs"] = frame["n_runs"].astype("Int64")
     frame["job"] = frame["job"].astype("Int64")
@@ -296,28 +309,24 @@ def _plt():
 
 
 def _line_panel(
-    ax, frame: pd.DataFrame, x: str, names: list[str], prefix: tuple[str, str, str], colours: dict
+    ax, frame: pd.DataFrame, x: str, series: list[tuple[str, tuple[str, str, str], dict]]
 ) -> None:
+    """One line (with its interval band) per ``(label, (p, lo, hi) columns, style)``."""
     import matplotlib.ticker
 
     xs = _ordered(frame[x])
     numeric = _is_numeric(xs)
     positions = np.array(xs, dtype=float) if numeric else np.arange(len(xs), dtype=float)
-    p_col, lo_col, hi_col = prefix
-    for k, name in enumerate(names):
-        if f"{p_col}{name}" not in frame:
-            continue
-        by_x = frame.groupby(x, sort=False)[
-            [f"{p_col}{name}", f"{lo_col}{name}", f"{hi_col}{name}"]
-        ].mean()
+    series = [entry for entry in series if entry[1][0] in frame]
+    for k, (label, columns, style) in enumerate(series):
+        by_x = frame.groupby(x, sort=False)[list(columns)].mean()
         by_x = by_x.reindex(xs)
         p, lo, hi = (by_x[c].to_numpy(dtype=float) for c in by_x.columns)
-        colour = colours.get(name)
         if numeric:
-            (line,) = ax.plot(positions, p, marker="o", markersize=3, label=name, color=colour)
+            (line,) = ax.plot(positions, p, marker="o", markersize=3, label=label, **style)
             ax.fill_between(positions, lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
         else:
-            offset = (k - (len(names) - 1) / 2) * 0.8 / max(len(names), 1)
+            offset = (k - (len(series) - 1) / 2) * 0.8 / max(len(series), 1)
             ax.errorbar(
                 positions + offset,
                 p,
@@ -325,8 +334,8 @@ def _line_panel(
                 fmt="o",
                 capsize=3,
                 markersize=4,
-                label=name,
-                color=colour,
+                label=label,
+                color=style.get("color"),
             )
     if not numeric:
         ax.set_xticks(positions, [str(v) for v in xs], rotation=20)
@@ -358,8 +367,9 @@ def _grid(n: int) -> tuple[int, int]:
 def plot_lines(
     frame: pd.DataFrame, x: str, facets: list[str], what: str = "status", title: str = ""
 ):
-    """P(status) (or P(accept) by actor) against ``x`` with 95% interval bands; one panel per
-    combination of ``facets``."""
+    """P(status) and P(war) (or P(accept) by actor) against ``x`` with 95% interval bands; one
+    panel per combination of ``facets``. The status ``war`` is labelled "status war"; P(war)
+    (the highest rung, whatever the status) is the black dashed line."""
     from analysis.figures import STATUS_COLOURS
 
     plt = _plt()
@@ -374,21 +384,18 @@ def plot_lines(
         sharey=True,
     )
     if what == "status":
-        names, prefix, colours, ylabel = (
-            list(STATUS_NAMES),
-            ("p.", "lo.", "hi."),
-            STATUS_COLOURS,
-            "P(status), 95% Wilson band",
-        )
+        series = [
+            (status_label(s), (f"p.{s}", f"lo.{s}", f"hi.{s}"), {"color": STATUS_COLOURS.get(s)})
+            for s in STATUS_NAMES
+        ]
+        series.append((P_WAR_CAPTION, WAR_COLUMNS, {"color": "black", "linestyle": "--"}))
+        ylabel = "P(status), P(war); 95% Wilson band"
     else:
         names = [c[len("p_accept.") :] for c in frame.columns if c.startswith("p_accept.")]
-        prefix, colours, ylabel = (
-            ("p_accept.", "lo_accept.", "hi_accept."),
-            {},
-            "P(actor accepts the final package)",
-        )
+        series = [(a, (f"p_accept.{a}", f"lo_accept.{a}", f"hi_accept.{a}"), {}) for a in names]
+        ylabel = "P(actor accepts the final package)"
     for ax, (values, data) in zip(axes.flat, panels):
-        _line_panel(ax, data, x, names, prefix, colours)
+        _line_panel(ax, data, x, series)
         if values:
             ax.set_title(", ".join(f"{k}={v}" for k, v in values.items()), fontsize=9)
     for ax in axes.flat[len(panels) :]:
@@ -402,10 +409,11 @@ def plot_lines(
 
 
 def plot_heatmaps(
-    frame: pd.DataFrame, x: str, y: str, facets: list[str], status: str, title: str = ""
+    frame: pd.DataFrame, x: str, y: str, facets: list[str], measure: str, title: str = ""
 ):
-    """P(status) over the (x, y) grid, the 95% interval in each cell; one panel per
-    combination of ``facets``."""
+    """A measure of :data:`MEASURES` (``agreement``: P(agreement); ``war``: P(war), the
+    highest rung at least full-scale invasion) over the (x, y) grid, the 95% interval in each
+    cell; one panel per combination of ``facets``."""
     import matplotlib.ticker
 
     plt = _plt()
@@ -420,13 +428,12 @@ def plot_heatmaps(
         layout="constrained",
     )
     image = None
+    columns, caption = MEASURES[measure]
     for ax, (values, data) in zip(axes.flat, panels):
         grid = {}
-        for column in ("p", "lo", "hi"):
-            table = data.pivot_table(
-                index=y, columns=x, values=f"{column}.{status}", aggfunc="mean"
-            )
-            grid[column] = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
+        for part, column in zip(("p", "lo", "hi"), columns):
+            table = data.pivot_table(index=y, columns=x, values=column, aggfunc="mean")
+            grid[part] = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
         image = ax.imshow(grid["p"], origin="lower", cmap="viridis", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(xs)), [str(v) for v in xs], rotation=30)
         ax.set_yticks(range(len(ys)), [str(v) for v in ys])
@@ -454,11 +461,11 @@ def plot_heatmaps(
         fig.colorbar(
             image,
             ax=axes,
-            label=f"P({status})",
+            label=caption,
             format=matplotlib.ticker.PercentFormatter(1.0),
             shrink=0.8,
         )
-    fig.suptitle(title)
+    fig.suptitle(f"{title}\n{caption}" if title else caption)
     return fig
 
 
@@ -528,11 +535,11 @@ def save_sweep_figures(
             )
         )
     else:
-        for status in ("agreement", "war"):
+        for measure in MEASURES:
             paths.append(
                 save_figure(
-                    plot_heatmaps(ok, x, y, facets, status, title),
-                    folder / f"sweep_heatmap_{status}.png",
+                    plot_heatmaps(ok, x, y, facets, measure, title),
+                    folder / f"sweep_heatmap_{measure}.png",
                 )
             )
     return paths, notes
@@ -547,19 +554,22 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|")
 
 
-def _estimate(row: pd.Series, status: str) -> str:
-    p = row.get(f"p.{status}")
+def _estimate(row: pd.Series, columns: tuple[str, str, str]) -> str:
+    p_col, lo_col, hi_col = columns
+    p = row.get(p_col)
     if p is None or pd.isna(p):
         return ""
-    return f"{p:.1%} [{row[f'lo.{status}']:.1%}, {row[f'hi.{status}']:.1%}]"
+    return f"{p:.1%} [{row[lo_col]:.1%}, {row[hi_col]:.1%}]"
 
 
 def markdown_table(frame: pd.DataFrame, keys: list[str]) -> str:
-    headers = ["run", *keys, "n", *[f"P({s})" for s in STATUS_NAMES]]
+    """P(war) (highest rung), then the share of each status ("status war" for ``war``)."""
+    statuses = [("status war" if s == "war" else f"P({s})", (f"p.{s}", f"lo.{s}", f"hi.{s}")) for s in STATUS_NAMES]
+    headers = ["run", *keys, "n", "P(war)", *[label for label, _ in statuses]]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for _, row in frame.iterrows():
         cells = [_cell(row["run_dir"]), *[_cell(row[k]) for k in keys], _cell(row["n_runs"])]
-        cells += [_estimate(row, s) for s in STATUS_NAMES]
+        cells += [_estimate(row, WAR_COLUMNS), *[_estimate(row, columns) for _, columns in statuses]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -587,7 +597,8 @@ def write_markdown(
         "",
         (
             "Probabilities are estimates with 95% Wilson intervals. All points of a sweep share "
-            "their random numbers wherever their configs agree (common random numbers)."
+            "their random numbers wherever their configs agree (common random numbers). "
+            f"{P_WAR_CAPTION}, whatever the status; \"status war\" is the share of the status `war`."
         ),
         "",
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from sim.core.enums import RUNG_NAMES, STATUS_NAMES
+from sim.core.enums import RUNG_NAMES, STATUS_NAMES, Rung
 from sim.engines.outcomes import Outcomes
 from sim.scenario import Scenario
 
@@ -34,6 +34,30 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 def estimate(successes: int, n: int) -> dict[str, float]:
     lo, hi = wilson_interval(successes, n)
     return {"p": successes / n if n else 0.0, "lo": lo, "hi": hi, "count": int(successes)}
+
+
+WAR_RUNG = Rung.FULL_SCALE_INVASION
+P_WAR_CAPTION = "P(war): highest rung ≥ full-scale invasion"
+"""How every command labels P(war); the share of the status ``war`` is "status war"."""
+
+
+def is_war(highest_rung) -> np.ndarray:
+    """Which runs count as war: those whose highest rung is at least full-scale invasion
+    (3), whatever their status (DESIGN.md, "Statuses": under ``continue_after_invasion``
+    that includes agreements and failed ratifications after an invasion)."""
+    return np.asarray(highest_rung) >= WAR_RUNG
+
+
+def p_war(highest_rung, runs=None) -> dict[str, float]:
+    """P(war) with its 95% Wilson interval, ``{count, p, lo, hi}``: the one computation of
+    P(war) that every command reads (``summary.json``'s ``p_war``).
+
+    ``highest_rung`` is a column of runs' highest rungs; or, with ``runs``, a list of rungs
+    and ``runs[j]`` the number of runs whose highest rung is ``highest_rung[j]`` (a
+    histogram: ``p_war(range(5), counts)``)."""
+    rungs = np.asarray(highest_rung)
+    weights = np.ones(rungs.shape, dtype=np.int64) if runs is None else np.asarray(runs, dtype=np.int64)
+    return estimate(int(weights[is_war(rungs)].sum()), int(weights.sum()))
 
 
 class SummaryAccumulator:
@@ -73,6 +97,7 @@ class SummaryAccumulator:
         return {
             "n_runs": int(n),
             "status": {name: estimate(int(c), n) for name, c in zip(STATUS_NAMES, self.status)},
+            "p_war": p_war(np.arange(len(self.rung)), self.rung),
             "acceptance": {name: estimate(int(c), n) for name, c in zip(scenario.actor_names, self.accepted)},
             "blocker": {name: estimate(int(c), n) for name, c in zip((*scenario.actor_names, "none"), self.blocker)},
             "highest_rung": {name: estimate(int(c), n) for name, c in zip(RUNG_NAMES, self.rung)},

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
-from sim.core.enums import STATUS_NAMES
+from sim.core.enums import RUNG_NAMES, STATUS_NAMES
 from sim.engines.outcomes import Outcomes
-from sim.summary import Z95, SummaryAccumulator, estimate, wilson_interval
+from sim.summary import Z95, SummaryAccumulator, estimate, is_war, p_war, wilson_interval
 
 # z = 1.959964, z^2 = 3.841459. Wilson: (s + z^2/2 -/+ z sqrt(s (n - s)/n + z^2/4)) / (n + z^2)
 
@@ -84,21 +85,9 @@ def synthetic_outcomes(n: int, n_items: int, n_actors: int, seed: int = 0) -> Ou
 
 
 def piece(out: Outcomes, lo: int, hi: int) -> Outcomes:
-    return Outcomes(
-        start=out.start + lo,
-        **{
-            name: getattr(out, name)[lo:hi]
-            for name in (
-                "status",
-                "rounds",
-                "highest_rung",
-                "package",
-                "utility",
-                "accepted",
-                "blocker",
-            )
-        },
-    )
+    """Runs ``lo .. hi-1`` of ``out`` (every per-run array sliced)."""
+    fields = [f.name for f in dataclasses.fields(Outcomes) if f.name != "start"]
+    return Outcomes(start=out.start + lo, **{name: getattr(out, name)[lo:hi] for name in fields})
 
 
 def test_accumulator_counts(small_scenario):
@@ -149,3 +138,35 @@ def test_accumulator_mean_utility_does_not_depend_on_chunking(small_scenario):
     assert pieces.result()["mean_utility"] == whole.result()["mean_utility"]
     # Utilities are summed exactly on a 2^-32 grid, so the mean is within half a grid step.
     assert abs(whole.result()["mean_utility"]["us"] - math.fsum(out.utility[:, 0]) / 1000) <= 2.0**-33
+
+
+def test_p_war_is_the_highest_rung_whatever_the_status(small_scenario):
+    """DESIGN.md "Statuses": P(war) is the share of runs whose highest rung is at least
+    full-scale invasion (3). Hand-made runs where status and rung disagree: an agreement and a
+    failed ratification at rung 3 (``continue_after_invasion``) are war; nothing below 3 is.
+    Rungs 3, 3, 3, 4, 2, 1, 3 -> 5 of 7 runs at war; the statuses war and nato_russia_war
+    are only 2."""
+    status = ["agreement", "ratification_failed", "war", "nato_russia_war", "limited_escalation", "stalemate", "agreement"]
+    rungs = [3, 3, 3, 4, 2, 1, 3]
+    out = synthetic_outcomes(7, 3, 4)
+    out.status[:] = [STATUS_NAMES.index(s) for s in status]
+    out.highest_rung[:] = rungs
+    assert is_war(out.highest_rung).tolist() == [True, True, True, True, False, False, True]
+    acc = SummaryAccumulator(small_scenario, max_rounds=12)
+    acc.add(out)
+    result = acc.result()
+    assert result["p_war"] == p_war(out.highest_rung) == estimate(5, 7)
+    assert result["status"]["war"]["count"] + result["status"]["nato_russia_war"]["count"] == 2
+    # from a histogram by rung (how a summary without the column is read)
+    counts = [result["highest_rung"][name]["count"] for name in RUNG_NAMES]
+    assert p_war(range(len(RUNG_NAMES)), counts) == result["p_war"]
+
+
+@pytest.mark.parametrize("cuts", [[0, 1, 500, 1000], [0, 999, 1000]])
+def test_p_war_does_not_depend_on_chunking(small_scenario, cuts):
+    out = synthetic_outcomes(1000, 3, 4, seed=5)
+    pieces = SummaryAccumulator(small_scenario, max_rounds=12)
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        pieces.add(piece(out, lo, hi))
+    assert pieces.result()["p_war"] == p_war(out.highest_rung)
+    assert pieces.result()["p_war"]["count"] == int((out.highest_rung >= 3).sum())

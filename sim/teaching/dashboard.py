@@ -388,7 +388,7 @@ class Dashboard:
                 _rung_label,
             )
             agreement = summary["status"]["agreement"]
-            war = sum(summary["status"][s]["p"] for s in ("war", "nato_russia_war"))
+            war = summary["p_war"]  # sim.summary.p_war: highest rung >= full-scale invasion
             blockers = ", ".join(
                 f"{actor_words(name)} {est['p']:.0%}"
                 for name, est in summary["blocker"].items()
@@ -399,7 +399,8 @@ class Dashboard:
                 f"**{scenario.name}, {protocol.name} protocol: {mc.n_runs:,} runs** (seed {mc.seed}, batch engine) "
                 f"in {elapsed:.2f} s. "
                 f"**P(agreement) = {agreement['p']:.1%}** [{agreement['lo']:.1%}, {agreement['hi']:.1%}]; "
-                f"P(war or worse) = {war:.1%}; mean rounds {summary['rounds']['mean']:.2f}. "
+                f"**P(war) = {war['p']:.1%}** [{war['lo']:.1%}, {war['hi']:.1%}] (highest rung ≥ full-scale invasion); "
+                f"mean rounds {summary['rounds']['mean']:.2f}. "
                 f"Blocker in the last round: {blockers or 'none'}.  \nOpening offer: {offer}."
                 + (
                     "  \n*Dashed outlines: the distribution before the last change.*"

@@ -67,7 +67,7 @@ def _search(scenario, protocol, objective, where=(), subject_to=(), n=40, **kwar
 def test_outcome_utilities_by_hand(war_or_deal):
     search = _search(war_or_deal, ULTIMATUM, "eu.us")
     table = search.table.set_index("package")
-    assert table.loc[0, "p.war"] == 1.0 and table.loc[0, "p.any_war"] == 1.0
+    assert table.loc[0, "p.war"] == 1.0 and table.loc[0, "p_war"] == 1.0
     assert table.loc[0, "eu.us"] == -11 / 8 and table.loc[0, "eu.russia"] == -1 / 16
     assert (table.drop(index=0)["p.agreement"] == 1.0).all()
     assert table.loc[4, "eu.us"] == -1 / 16 and table.loc[11, "eu.russia"] == 5 / 8
@@ -181,7 +181,7 @@ def test_conditions(small_scenario):
 
 def test_objective_names(small_scenario):
     p = Protocol()
-    assert parse_objective("p_war", "auto", small_scenario, p).name == "p.any_war"
+    assert parse_objective("p_war", "auto", small_scenario, p).name == "p_war"
     assert parse_objective("p.stalemate", "auto", small_scenario, p).maximise is False
     assert parse_objective("p.agreement", "min", small_scenario, p).maximise is False
     assert parse_objective("eu.west", "auto", small_scenario, p).name == "eu.us"

@@ -98,7 +98,7 @@ def test_tornado_by_hand(case):
         == table.loc[ALLIES, "hi.agreement"]
         == result.base["agreement"]
     )
-    assert (table["swing.any_war"] == 0).all() and result.base["any_war"] == 0.0
+    assert (table["swing.war"] == 0).all() and result.base["war"] == 0.0
     assert result.table["factor"].tolist() == [RUSSIA, ALLIES]  # sorted by |swing|
     assert len(result.points) == 5
 
@@ -121,7 +121,7 @@ def test_morris_and_sobol_see_only_the_factor_that_matters(case):
     assert table.loc[ALLIES, "ST.agreement"] == 0.0 and table.loc[ALLIES, "S1.agreement"] == 0.0
     assert table.loc[RUSSIA, "ST.agreement"] > 0.5
     assert len(sobol.points) == 5 + 8 * (2 + 2)
-    assert (table["ST.any_war"] == 0).all()  # no variation at all: indices 0, not NaN
+    assert (table["ST.war"] == 0).all()  # no variation at all: indices 0, not NaN
 
 
 def test_repeatable(case):

@@ -134,3 +134,19 @@ def test_a_control_change_is_one_batch_monte_carlo_and_no_composition(monkeypatc
 def test_demote_headings():
     assert demote_headings("# A\ntext\n## B") == "### A\ntext\n#### B"
     assert np.isclose(sum(e["p"] for e in Dashboard(n_runs=500).summary["status"].values()), 1.0)
+
+
+def test_the_distribution_line_shows_p_war_by_the_highest_rung():
+    """DESIGN.md "Statuses": the line's P(war) is the summary's ``p_war`` (sim.summary.p_war:
+    highest rung at least full-scale invasion), not the statuses war and NATO-Russia war."""
+    from sim.core.enums import RUNG_NAMES
+    from sim.summary import p_war
+
+    dashboard = Dashboard(n_runs=N)
+    summary = dashboard.summary
+    counts = [summary["highest_rung"][name]["count"] for name in RUNG_NAMES]
+    war = p_war(range(len(RUNG_NAMES)), counts)
+    assert summary["p_war"] == war
+    text = dashboard.distribution_text.object
+    assert f"**P(war) = {war['p']:.1%}** [{war['lo']:.1%}, {war['hi']:.1%}] (highest rung ≥ full-scale invasion)" in text
+    assert "war or worse" not in text
