@@ -11,6 +11,7 @@ the points of a sweep are paired.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from itertools import product
@@ -131,7 +132,7 @@ def aftermath_bound(scenario: Scenario) -> int:
     """``K_max``: the most aftermath periods a run can play (the prior's upper bound; 0 if
     the scenario has no aftermath)."""
     prior = scenario.priors().get("escalation.aftermath")
-    return 0 if prior is None else int(prior.support()[1])
+    return 0 if prior is None else math.ceil(prior.support()[1])  # draws are rounded up too
 
 
 def _array(parameter: Parameter, scenario: Scenario, parameters: dict[str, np.ndarray], n: int) -> np.ndarray:

@@ -570,11 +570,6 @@ for protocol in (Protocol(), Protocol("alternating")):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="source bug: every protocol's tag is namedtuple('Tag', 'code'), and numba "
-    "dispatches a second protocol's tag to the round compiled for the first (reported)",
-)
 def test_each_protocol_runs_its_own_step_4_in_one_process():
     """A fresh process plays round 1 of the small scenario under single_text, then under
     alternating: the same argument types, only the protocol's tag differs. Russia's
@@ -589,3 +584,15 @@ def test_each_protocol_runs_its_own_step_4_in_one_process():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["single_text 2 1 -1 -1 3", "alternating -1 0 1 11 12"]
+
+
+def test_a_protocol_tag_name_cannot_be_taken_twice():
+    """numba tells named tuples apart by name and fields: a second protocol with another's
+    tag class name would run the first one's step 4, so registering it is refused."""
+    from collections import namedtuple
+
+    from sim.core.protocols import register
+    from sim.core.protocols.single_text import amend
+
+    with pytest.raises(ValueError, match="SingleTextTag"):
+        register(namedtuple("SingleTextTag", "code"), amend)

@@ -9,8 +9,10 @@ A protocol module defines
 - ``ANTICIPATES``: whether its ``amend`` honours ``protocol.anticipate_ratification``;
 - ``amend(t, k, draws, rules, state) -> Amendment``: step 4 of round ``t`` of run ``k``, a
   compiled function that writes the next text into ``state.text``;
-- ``Tag = namedtuple("Tag", "code")`` and ``TAG = register(Tag, amend)``: the value the
-  compiled round is handed to name the protocol.
+- ``<Name>Tag = namedtuple("<Name>Tag", "code")`` and ``TAG = register(<Name>Tag, amend)``:
+  the value the compiled round is handed to name the protocol. The class name must be unique
+  among protocols (numba tells named tuples apart by name and fields) and equal to the module
+  attribute that holds it (numba's disk cache pickles it by reference).
 
 Everything else in a round is the same for every protocol (:mod:`sim.core.round`). A new
 protocol is a new module here plus its ``conf/protocol/<NAME>.yaml``; :func:`modules` finds it.
@@ -36,9 +38,14 @@ def amend(protocol, t, k, draws, rules, state):
     raise NotImplementedError("amend is resolved by numba from the protocol's tag")
 
 
+_TAG_NAMES: dict = {}
+
+
 def register(tag_class, implementation):
     """Make ``amend(tag, ...)`` call ``implementation`` in compiled code when ``tag`` is a
     ``tag_class``; returns the tag to hand to the round."""
+    if _TAG_NAMES.setdefault(tag_class.__name__, tag_class) is not tag_class:
+        raise ValueError(f"protocol tag class name {tag_class.__name__!r} is taken: numba would confuse the two")
 
     @overload(amend)
     def _amend(protocol, t, k, draws, rules, state):

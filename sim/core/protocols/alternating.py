@@ -63,5 +63,5 @@ def amend(t, k, draws, rules, state):
     return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
 
 
-Tag = namedtuple("Tag", "code")
-TAG = register(Tag, amend)
+AlternatingTag = namedtuple("AlternatingTag", "code")
+TAG = register(AlternatingTag, amend)

@@ -84,5 +84,5 @@ def amend(t, k, draws, rules, state):
     )  # fmt: skip
 
 
-Tag = namedtuple("Tag", "code")
-TAG = register(Tag, amend)
+SingleTextTag = namedtuple("SingleTextTag", "code")
+TAG = register(SingleTextTag, amend)

@@ -20,5 +20,5 @@ def amend(t, k, draws, rules, state):
     return no_amendment()
 
 
-Tag = namedtuple("Tag", "code")
-TAG = register(Tag, amend)
+UltimatumTag = namedtuple("UltimatumTag", "code")
+TAG = register(UltimatumTag, amend)
