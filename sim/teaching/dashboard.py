@@ -103,11 +103,13 @@ class PriorControl:
         prior: dict,
         bounds: tuple[float, float],
         step: float,
+        whole: bool = False,
     ):
         import panel as pn
 
         self.path = path
         self.prior = prior
+        self.whole = whole  # a number of periods: moved, the prior is uniform on the integers
         low, high = _support(prior)
         start, end = min(bounds[0], low), max(bounds[1], high)
         self.initial = (low, high)
@@ -130,6 +132,8 @@ class PriorControl:
         if not self.moved:
             return
         low, high = (float(x) for x in self.widget.value)
+        if self.whole:
+            low, high = float(round(low)), float(round(high))
         node = scenario
         for key in self.path[:-1]:
             node = node[key]
@@ -137,11 +141,14 @@ class PriorControl:
         if high - low < 1e-12:
             node[self.path[-1]] = {"dist": "fixed", "value": low, **note}
         else:
-            node[self.path[-1]] = {"dist": "uniform", "low": low, "high": high, **note}
+            family = "uniform_integer" if self.whole else "uniform"
+            node[self.path[-1]] = {"dist": family, "low": low, "high": high, **note}
 
 
 def _support(prior: dict) -> tuple[float, float]:
     dist = prior.get("dist")
+    if dist is None:  # an optional prior the scenario leaves out (no aftermath): 0
+        return 0.0, 0.0
     if dist == "fixed":
         return float(prior["value"]), float(prior["value"])
     if dist == "normal":
@@ -299,6 +306,34 @@ class Dashboard:
                     0.05,
                 )
             )
+        self.priors.append(
+            PriorControl(
+                "Crisis after the talks: periods K",
+                ("escalation", "aftermath"),
+                scenario["escalation"].get("aftermath") or {"dist": "fixed", "value": 0},
+                (0.0, 12.0),
+                1.0,
+                whole=True,
+            )
+        )
+        for actor, node in actors.items():
+            for item, red_line in (node.get("red_lines") or {}).items():
+                levels = ", ".join(level_words(level) for level in red_line["levels"])
+                self.priors.append(
+                    PriorControl(
+                        f"{actor_words(actor)}'s red line on {item_words(item)} ({levels}): P(it holds)",
+                        ("actors", actor, "red_lines", item, "hold"),
+                        red_line.get("hold") or {"dist": "fixed", "value": 1.0},
+                        (0.0, 1.0),
+                        0.05,
+                    )
+                )
+        self.anticipate = pn.widgets.Checkbox(
+            name="The mediator anticipates ratification (single text)",
+            value=bool(self.base["protocol"].get("anticipate_ratification", True)),
+            disabled=self.base["protocol"].get("name") != "single_text",
+        )
+        self.anticipate.param.watch(self._on_change, "value")
         for control in self.priors:
             control.widget.param.watch(self._on_change, "value_throttled")
         self.offer_box.objects = [
@@ -311,6 +346,7 @@ class Dashboard:
                 "its range (fixed where the ends meet). e < 1: Boulware (concedes late); e > 1: Conceder."
             ),
             *[control.widget for control in self.priors],
+            self.anticipate,
         ]
         self._building = False
 
@@ -325,6 +361,7 @@ class Dashboard:
             scenario["opening_offer"][name] = select.value
         for control in self.priors:
             control.apply(scenario)
+        data["protocol"]["anticipate_ratification"] = self.anticipate.value
         built = scenario_from_dict(scenario)
         protocol = protocol_from_dict(data["protocol"])
         check_protocol_fits(built, protocol)

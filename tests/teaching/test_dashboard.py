@@ -150,3 +150,31 @@ def test_the_distribution_line_shows_p_war_by_the_highest_rung():
     text = dashboard.distribution_text.object
     assert f"**P(war) = {war['p']:.1%}** [{war['lo']:.1%}, {war['hi']:.1%}] (highest rung ≥ full-scale invasion)" in text
     assert "war or worse" not in text
+
+
+def test_the_aftermath_control_makes_the_crisis_go_on():
+    """Under the ultimatum, more periods after the talks can only add wars: P(highest rung >= 3)
+    grows when K moves from the scenario's prior to a fixed 6, and the prior becomes an
+    integer family."""
+    dashboard = Dashboard(n_runs=N)
+    dashboard.protocol_select.value = "ultimatum"
+    control = next(c for c in dashboard.priors if c.path == ("escalation", "aftermath"))
+    rungs = dashboard.summary["highest_rung"]
+    war = lambda: sum(dashboard.summary["highest_rung"][k]["count"] for k in list(rungs)[3:])  # noqa: E731
+    before = war()
+    control.widget.value = (6.0, 6.0)
+    with param.edit_constant(control.widget):
+        control.widget.value_throttled = (6.0, 6.0)
+    assert dashboard.settings()[0].prior("escalation.aftermath").params == {"value": 6.0}
+    assert war() > before
+    control.widget.value = (0.0, 6.0)
+    assert dashboard.settings()[0].prior("escalation.aftermath").dist == "uniform_integer"
+
+
+def test_the_anticipation_checkbox_is_the_protocols_switch():
+    dashboard = Dashboard(n_runs=N)
+    assert dashboard.settings()[1].anticipate_ratification is True
+    dashboard.anticipate.value = False
+    assert dashboard.settings()[1].anticipate_ratification is False
+    dashboard.protocol_select.value = "alternating"
+    assert dashboard.anticipate.disabled
