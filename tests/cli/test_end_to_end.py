@@ -127,7 +127,13 @@ def test_outcomes_parquet(base, lieven):
         ["run", "status", "rounds", "highest_rung", *items]
         + [f"utility.{a}" for a in actors]
         + [f"accepted.{a}" for a in actors]
-        + ["blocker"]
+        + ["blocker", "aftermath"]
+        + [
+            f"red_line_held.{a}.{i}"
+            for a in actors
+            for i in items
+            if i in (lieven["actors"][a].get("red_lines") or {})
+        ]
     )
     assert table.column_names[: len(expected_head)] == expected_head
     priors = scenario_from_dict(lieven).priors()
