@@ -29,6 +29,9 @@ class PriorConf:
     b: Optional[float] = None
     rationale: str = ""
     source: str = ""
+    evidence: str = ""  # quote | external | assumption | calibrated (sim.priors.EVIDENCE)
+    quote: str = ""  # evidence quote: a phrase found verbatim in the source file
+    targets: str = ""  # evidence calibrated: the targets it was fitted to
 
 
 @dataclass
@@ -107,6 +110,8 @@ class ScenarioConf:
     name: str = MISSING
     title: str = ""
     description: str = ""
+    as_of: str = MISSING  # YYYY-MM-DD: the date the scenario's opening is set
+    backtest: bool = False  # the outcome from as_of on is on record and the scenario is tested against it
     items: Dict[str, ItemConf] = field(default_factory=dict)
     opening_offer: Dict[str, str] = field(default_factory=dict)
     escalation: EscalationConf = field(default_factory=EscalationConf)

@@ -10,6 +10,7 @@ this module registers the structured config (``negsim_schema``) that ``conf/conf
 from __future__ import annotations
 
 import contextlib
+import datetime
 import itertools
 from pathlib import Path
 
@@ -189,6 +190,8 @@ def check_scenario_structure(data: dict) -> dict:
 
     from sim.config import ScenarioConf
 
+    if isinstance(data, dict) and isinstance(data.get("as_of"), datetime.date):
+        data = {**data, "as_of": data["as_of"].isoformat()}  # YAML reads an unquoted date as a date
     try:
         merged = OmegaConf.merge(OmegaConf.structured(ScenarioConf), data)
         return OmegaConf.to_container(merged, resolve=True, throw_on_missing=False)

@@ -26,6 +26,11 @@ PARAMETERS = {
     "uniform_integer": ("low", "high"),
 }
 OPTIONAL = {"beta": {"low": 0.0, "high": 1.0}}
+EVIDENCE = ("quote", "external", "assumption", "calibrated")
+"""What a prior rests on (DESIGN.md, "Evidence: what each number rests on"): ``quote`` a phrase
+found verbatim in a document of ``shared/sources`` that its ``source`` names; ``external`` a
+public source cited in full; ``assumption`` the modeller's judgement, with a range wide enough
+to say so; ``calibrated`` fitted to the ``targets`` it records."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class Prior:
     params: dict[str, float] = field(hash=False)
     rationale: str = ""
     source: str = ""
+    evidence: str = ""  # one of EVIDENCE
+    quote: str = ""  # evidence "quote": the phrase, verbatim in the source file
+    targets: str = ""  # evidence "calibrated": what it was fitted to
 
     @property
     def is_fixed(self) -> bool:
@@ -112,7 +120,7 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
     if families is not None and dist not in families:
         raise ConfigError(f"{path}.dist", dist, f"not allowed here; use one of {list(families)}")
     params: dict[str, float] = dict(OPTIONAL.get(dist, {}))
-    known = set(PARAMETERS[dist]) | set(params) | {"dist", "rationale", "source"}
+    known = set(PARAMETERS[dist]) | set(params) | {"dist", "rationale", "source", "evidence", "quote", "targets"}
     for key, value in node.items():
         if key not in known:
             if value is None:
@@ -130,8 +138,9 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
     for text in ("rationale", "source"):
         if not str(node.get(text) or "").strip():
             raise ConfigError(f"{path}.{text}", node.get(text), "every prior needs a rationale and a source")
+    evidence, quote, targets = _evidence(node, path)
     _check_parameters(dist, params, path)
-    prior = Prior(dist, params, str(node["rationale"]), str(node["source"]))
+    prior = Prior(dist, params, str(node["rationale"]), str(node["source"]), evidence, quote, targets)
     low, high = prior.support()
     allowed = allowed if isinstance(allowed, Range) else Range(*allowed)
     if not allowed.contains(low, high):
@@ -141,6 +150,31 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
             f"support [{low:g}, {high:g}] of this {dist} prior leaves the allowed range {allowed}",
         )
     return prior
+
+
+def _evidence(node: dict, path: str) -> tuple[str, str, str]:
+    """A prior's ``evidence`` type and, as the type asks, its ``quote`` or its ``targets``."""
+    evidence = node.get("evidence")
+    if evidence is None or evidence == "":
+        raise ConfigError(f"{path}.evidence", evidence, f"every prior needs an evidence type, one of {list(EVIDENCE)}")
+    if evidence not in EVIDENCE:
+        raise ConfigError(f"{path}.evidence", evidence, f"unknown evidence type; use one of {list(EVIDENCE)}")
+    texts = {}
+    for name, owner in (("quote", "quote"), ("targets", "calibrated")):
+        value = node.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{path}.{name}", value, "must be a string")
+        value = (value or "").strip()
+        if evidence == owner and not value:
+            why = (
+                "a quote prior needs a quote: a phrase found verbatim in the source file its source names"
+                if owner == "quote" else "a calibrated prior records the targets it was fitted to"
+            )
+            raise ConfigError(f"{path}.{name}", node.get(name), why)
+        if evidence != owner and value:
+            raise ConfigError(f"{path}.{name}", value, f"only a {owner} prior has a {name} (this prior's evidence is {evidence!r})")
+        texts[name] = value
+    return str(evidence), texts["quote"], texts["targets"]
 
 
 def _check_parameters(dist: str, params: dict[str, float], path: str) -> None:

@@ -9,6 +9,8 @@ Every error names the dotted field path and the bad value.
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -68,6 +70,8 @@ class Scenario:
     opening_offer: tuple[int, ...]
     escalation: Escalation
     prior_by_path: dict[str, Prior] = field(hash=False, compare=True)
+    as_of: datetime.date | None = None  # the date the opening is set (DESIGN.md, "Evidence")
+    backtest: bool = False  # its outcome is on record and it is tested against it
 
     @property
     def item_names(self) -> tuple[str, ...]:
@@ -168,6 +172,12 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
     """Validate plain scenario data (a dict, as from YAML or ``OmegaConf.to_container``)."""
     data = _mapping(data, where)
     name = str(_required(data, "name", where))
+    as_of = parse_as_of(data.get("as_of"), f"{where}.as_of")
+    backtest = data.get("backtest", False)
+    if backtest is None:
+        backtest = False
+    if not isinstance(backtest, bool):
+        raise ConfigError(f"{where}.backtest", backtest, "must be true or false")
     items = _parse_items(_mapping(_required(data, "items", where), f"{where}.items"), f"{where}.items")
     item_names = tuple(item.name for item in items)
     offer_node = _mapping(_required(data, "opening_offer", where), f"{where}.opening_offer")
@@ -213,7 +223,25 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
         opening_offer=tuple(opening_offer),
         escalation=escalation,
         prior_by_path={path.removeprefix(prefix): prior for path, prior in priors.items()},
+        as_of=as_of,
+        backtest=backtest,
     )
+
+
+def parse_as_of(value: object, path: str) -> datetime.date:
+    """A scenario's ``as_of``: a date written YYYY-MM-DD (a string, or a date as YAML reads it)."""
+    if value is None or value == "???":
+        raise ConfigError(path, None, "is required: the date the scenario's opening is set, YYYY-MM-DD")
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(path, value, "must be a date written YYYY-MM-DD")
 
 
 def _parse_items(node: Mapping, path: str) -> tuple[Item, ...]:
@@ -257,8 +285,9 @@ def _parse_actor(name: str, node: Mapping, items: tuple[Item, ...], path: str) -
 
 
 HOLD_DEFAULT = Prior(
-    "fixed", {"value": 1.0}, "DESIGN.md: a red line binds in every run unless a hold prior says otherwise", "DESIGN.md"
-)
+    "fixed", {"value": 1.0}, "DESIGN.md: a red line binds in every run unless a hold prior says otherwise", "DESIGN.md",
+    "assumption",
+)  # fmt: skip
 
 
 def _parse_red_lines(

@@ -5,7 +5,11 @@ name, number of actors and items, and its one-sentence description. ``negsim-sce
 NAME`` (or ``show path/to/file.yaml``) prints a scenario for a reader at a terminal: the items
 and their levels with descriptions, the opening offer, each actor's prior mean value of every
 level, the escalation ladder, and every prior of every actor with its rationale and source.
-``negsim-scenarios schema`` prints a JSON Schema of the scenario format.
+``negsim-scenarios schema`` prints a JSON Schema of the scenario format. ``negsim-scenarios
+audit NAME`` (or ``audit --all``) prints the evidence ledger of a scenario: its priors by
+evidence type, every source it cites with its date, and its violations (DESIGN.md, "Evidence";
+the checks are listed in :mod:`sim.evidence`), and exits with status 2 on a violation;
+``audit --all --record`` also rewrites the ledger of verified quotes from the source texts.
 
 A file is checked exactly as ``negsim scenario_file=...`` checks it: the structured config of
 :mod:`sim.config` (keys and types), then :func:`sim.scenario.scenario_from_dict` (meaning:
@@ -27,9 +31,10 @@ from pathlib import Path
 
 import yaml
 
+from sim import evidence
 from sim.core.enums import RUNG_NAMES
 from sim.errors import ConfigError
-from sim.priors import Prior
+from sim.priors import EVIDENCE, Prior
 from sim.scenario import Actor, Scenario, scenario_from_dict
 
 PROG = "negsim-scenarios"
@@ -119,6 +124,8 @@ def describe_prior(prior: Prior) -> str:
         text = f"uniform on [{_num(p['low'])}, {_num(p['high'])}]"
     elif prior.dist == "normal":
         text = f"normal, mean {_num(p['mean'])}, sd {_num(p['sd'])}"
+    elif prior.dist == "uniform_integer":
+        text = f"uniform on the whole numbers {_num(p['low'])}..{_num(p['high'])}"
     elif prior.dist == "truncnormal":
         text = f"normal (mean {_num(p['mean'])}, sd {_num(p['sd'])}) cut to [{_num(p['low'])}, {_num(p['high'])}]"
     else:
@@ -157,6 +164,9 @@ class Writer:
         if not brief:
             self.para(prior.rationale, indent + 4, "why: ")
             self.para(prior.source, indent + 4, "source: ")
+            evidence = prior.evidence + (f": {prior.quote!r}" if prior.quote else "")
+            evidence += f" (targets: {prior.targets})" if prior.targets else ""
+            self.para(evidence, indent + 4, "evidence: ")
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
@@ -181,6 +191,8 @@ def format_scenario(scenario: Scenario, source: Path | None = None, brief: bool 
     out.para(scenario.description)
     if source is not None:
         out.para(str(source), first="file: ")
+    if scenario.as_of is not None:
+        out.line(f"as of {scenario.as_of.isoformat()}" + (" (a back-test)" if scenario.backtest else ""))
     n_packages = len(scenario.packages)
     out.line(
         f"{len(scenario.actors)} actors ({', '.join(scenario.actor_names)}), {len(scenario.items)} items, "
@@ -288,6 +300,103 @@ def format_list(scenarios: list[tuple[str, Scenario | None, str]], width: int | 
     return "\n".join(lines) + "\n"
 
 
+# --- the evidence ledger (audit) -----------------------------------------------------------
+
+
+def format_audit(audit, checker, width: int = 100) -> str:
+    """One scenario's evidence ledger (``negsim-scenarios audit``): priors by evidence type,
+    the sources it cites with their dates, notes and violations."""
+    out = Writer(width)
+    when = f"as of {audit.as_of.isoformat()}" if audit.as_of else "no valid as_of"
+    title = f"{audit.name} ({when}, {'a back-test' if audit.backtest else 'not a back-test'})"
+    out.para(title)
+    out.line("=" * min(len(title), width))
+    out.para(str(audit.file), first="file: ")
+    files = audit.quote_files()
+    read = [name for name, how in files.items() if how == "source"]
+    kept = [name for name, how in files.items() if how == "ledger"]
+    if read:
+        out.para(f"checked verbatim in the source texts at {checker.directory}: {', '.join(read)}", first="quotes: ")
+    if kept:
+        out.para(
+            f"checked against the ledger of verified quotes ({evidence.ledger_path().name}), as the source "
+            f"texts are not at {checker.directory} (set NEGSIM_SOURCES to read them): {', '.join(kept)}",
+            first="quotes: ",
+        )
+    groups = audit.by_evidence()
+    out.line()
+    out.line(f"PRIORS BY EVIDENCE ({len(audit.priors)})")
+    label = max(len(kind) for kind in groups) + 6
+    for kind, paths in groups.items():
+        out.para(", ".join(paths), 2, f"{f'{kind} ({len(paths)})':<{label}}  ")
+    out.line()
+    cited = audit.sources()
+    out.line(f"SOURCES ({len(cited)}, by date)")
+    for source, paths in cited.values():
+        late = audit.as_of is not None and source.date > audit.as_of
+        flag = "  [after as_of]" if late else ""
+        out.line(f"  {source.date.isoformat()}  {source.key} ({len(paths)} prior{'s' if len(paths) != 1 else ''}){flag}")
+        out.para(source.citation, 14)
+    if audit.as_of is not None and not audit.backtest and any(s.date > audit.as_of for s, _ in cited.values()):
+        out.para("Sources after as_of are allowed: this scenario is not a back-test.", 2)
+    if audit.notes:
+        out.line()
+        out.line(f"NOTES ({len(audit.notes)})")
+        for note in audit.notes:
+            out.para(str(note), 2, "- ")
+    out.line()
+    out.line(f"VIOLATIONS ({len(audit.violations)})")
+    for finding in audit.violations:
+        out.para(str(finding), 2, "- ")
+    if not audit.violations:
+        out.line("  none")
+    return out.text()
+
+
+def run_audit(target: str | None, every: bool, record: bool, width: int, extra_sources: str | None = None) -> int:
+    """``negsim-scenarios audit``: print the ledgers; the number of violations. ``extra_sources``:
+    a table of the user's own sources (the format of ``scenarios/evidence/sources.yaml``),
+    added to the bundled one."""
+    if record and not every:
+        _fail("--record rewrites the ledger of verified quotes from every bundled scenario: use it with --all")
+    if every == (target is not None):
+        _fail("give a scenario (a bundled name or a .yaml file) or --all")
+    paths = list(bundled_files().values()) if every else [resolve(target)]
+    for path in paths:
+        if not path.is_file():
+            raise ScenarioFileError(f"{path}: no such file")
+    table = evidence.load_sources()
+    if extra_sources:
+        table |= evidence.load_sources(Path(extra_sources).expanduser())
+    checker = evidence.QuoteChecker(evidence.sources_dir(), evidence.load_ledger())
+    audits = [evidence.audit_file(path, table, checker) for path in paths]
+    for i, audit in enumerate(audits):
+        sys.stdout.write(("\n" if i else "") + format_audit(audit, checker, width))
+    for name in sorted(checker.read):
+        recorded = checker.ledger.get(name, {}).get("sha256")
+        if recorded and recorded != checker.digests[name]:
+            sys.stdout.write(
+                f"\nnote: {name} at {checker.directory} differs from the copy the ledger was recorded from "
+                "(SHA-256); run negsim-scenarios audit --all --record\n"
+            )
+    if record:
+        needed = {s.file for a in audits for p in a.priors if p.evidence == "quote" for s in p.sources if s.file}
+        missing = sorted(name for name in needed if checker.text(name) is None)
+        if missing:
+            _fail(f"cannot record the ledger: {', '.join(missing)} not found at {checker.directory} (set NEGSIM_SOURCES)")
+        verified = {name: (checker.digests[name], phrases) for name, phrases in checker.found.items()}
+        written = evidence.write_ledger(verified)
+        count = sum(len(phrases) for _, phrases in verified.values())
+        sys.stdout.write(f"\nrecorded {count} verified quotes from {len(verified)} source files in {written}\n")
+    total = sum(len(a.violations) for a in audits)
+    if len(audits) > 1:
+        sys.stdout.write(f"\naudit: {len(audits)} scenarios, {total} violation(s)\n")
+    if total:
+        failed = [a.name for a in audits if a.violations]
+        _fail(f"audit: {total} violation(s) in {', '.join(failed)} (listed under VIOLATIONS above)")
+    return total
+
+
 # --- JSON Schema ---------------------------------------------------------------------------
 
 
@@ -306,14 +415,19 @@ def _prior_schema(allowed, families: tuple[str, ...] | None = None) -> dict:
         return number
 
     text = {"type": "string", "minLength": 1, "pattern": r"\S"}
-    common = {"rationale": text, "source": text}
+    common = {"rationale": text, "source": text, "evidence": {"enum": list(EVIDENCE)}, "quote": text, "targets": text}
 
     def family(dist: str, params: dict, required: list[str]) -> dict:
         return {
             "type": "object",
             "properties": {"dist": {"const": dist}, **params, **common},
-            "required": ["dist", *required, "rationale", "source"],
+            "required": ["dist", *required, "rationale", "source", "evidence"],
             "additionalProperties": False,
+            # a quote prior carries its quote, a calibrated one its targets
+            "allOf": [
+                {"if": {"properties": {"evidence": {"const": "quote"}}}, "then": {"required": ["quote"]}},
+                {"if": {"properties": {"evidence": {"const": "calibrated"}}}, "then": {"required": ["targets"]}},
+            ],
         }
 
     positive = {"type": "number", "exclusiveMinimum": 0}
@@ -369,6 +483,8 @@ def json_schema() -> dict:
             "name": {"type": "string", "description": "must equal the file name without .yaml"},
             "title": described,
             "description": described,
+            "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "the date the opening is set"},
+            "backtest": {"type": "boolean", "description": "its outcome is on record and it is tested against it"},
             "items": _dict_of(
                 _object(
                     {
@@ -383,7 +499,7 @@ def json_schema() -> dict:
             "escalation": escalation,
             "actors": _dict_of({"$ref": "#/$defs/actor"}, minProperties=1),
         },
-        "required": ["name", "items", "opening_offer", "escalation", "actors"],
+        "required": ["name", "as_of", "items", "opening_offer", "escalation", "actors"],
         "additionalProperties": False,
         "$defs": {"actor": actor},
     }
@@ -443,17 +559,38 @@ def _width() -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="List negsim's bundled scenarios, or show one (or a scenario file of your own) in words.",
+        description="List negsim's bundled scenarios, show one (or a scenario file of your own) in words, "
+        "or audit its evidence.",
         epilog="Examples: negsim-scenarios list | negsim-scenarios show lieven_2022 | "
-        "negsim-scenarios show path/to/my_case.yaml | negsim-scenarios schema > scenario.schema.json",
+        "negsim-scenarios show path/to/my_case.yaml | negsim-scenarios schema > scenario.schema.json | "
+        "negsim-scenarios audit us_response_2022 | negsim-scenarios audit --all",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{list,show,schema}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{list,show,schema,audit}", parser_class=_Parser)
     commands.required = True
     commands.add_parser("list", help="one line per bundled scenario: name, actors, items, description")
     show = commands.add_parser("show", help="a scenario in words: items, levels, offer, escalation, every prior")
     show.add_argument("scenario", help="a bundled scenario's name, or the path of a scenario .yaml file")
     show.add_argument("--brief", action="store_true", help="leave out each prior's rationale and source")
     commands.add_parser("schema", help="print a JSON Schema of the scenario file format")
+    audit = commands.add_parser(
+        "audit",
+        help="the evidence ledger: priors by evidence type, sources with dates, violations (exit 2 on one)",
+        description="Print a scenario's evidence ledger and exit with status 2 on a violation: a source dated "
+        "after as_of in a back-test, a quote not found verbatim in its source, a back-test rationale that argues "
+        "from the outcome, a citation with no date, a missing rationale or quote. Source texts are read from "
+        "NEGSIM_SOURCES (default <repo>/../shared/sources), else quotes are checked against "
+        "scenarios/evidence/verified_quotes.yaml.",
+    )
+    audit.add_argument("scenario", nargs="?", help="a bundled scenario's name, or the path of a scenario .yaml file")
+    audit.add_argument("--all", action="store_true", help="audit every bundled scenario")
+    audit.add_argument(
+        "--sources", metavar="TABLE",
+        help="a table of your own sources and their dates (the format of scenarios/evidence/sources.yaml)",
+    )  # fmt: skip
+    audit.add_argument(
+        "--record", action="store_true",
+        help="with --all: rewrite the ledger of verified quotes from the source texts (which must be present)",
+    )  # fmt: skip
     return parser
 
 
@@ -477,9 +614,11 @@ def main(argv: list[str] | None = None) -> int:
             path = resolve(args.scenario)
             scenario = load_file(path)
             sys.stdout.write(format_scenario(scenario, path, brief=args.brief, width=_width()))
+        elif args.command == "audit":
+            run_audit(args.scenario, args.all, args.record, _width(), args.sources)
         else:
             sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
-    except ScenarioFileError as error:
+    except (ScenarioFileError, evidence.EvidenceError) as error:
         _fail(str(error))
     except BrokenPipeError:  # e.g. `negsim-scenarios show x | head`
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -44,12 +44,13 @@ SCENARIO_DIR = REPO / "scenarios"
 
 
 def fixed(value: float) -> dict:
-    """A fixed prior, with the rationale and source that validation requires."""
+    """A fixed prior, with the rationale, source and evidence type that validation requires."""
     return {
         "dist": "fixed",
         "value": value,
         "rationale": "test value",
         "source": "tests/conftest.py",
+        "evidence": "assumption",
     }
 
 
@@ -61,6 +62,7 @@ def uniform(low: float, high: float) -> dict:
         "high": high,
         "rationale": "test range",
         "source": "tests/conftest.py",
+        "evidence": "assumption",
     }
 
 
@@ -98,6 +100,7 @@ def make_scenario_dict() -> dict:
             "name": "small",
             "title": "Small test scenario",
             "description": "Three items, four actors, fixed dyadic priors.",
+            "as_of": "2022-01-26",
             "items": {
                 "alpha": {"levels": ["a0", "a1", "a2"]},
                 "beta": {"levels": ["b0", "b1"]},

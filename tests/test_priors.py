@@ -18,7 +18,7 @@ U = np.concatenate([[2.0**-54, 1e-12, 1e-6], np.linspace(0.001, 0.999, 999), [1 
 
 
 def prior(dist: str, **params) -> dict:
-    return {"dist": dist, **params, "rationale": "why", "source": "where"}
+    return {"dist": dist, **params, "rationale": "why", "source": "where", "evidence": "assumption"}
 
 
 def test_fixed_ppf_is_the_value_whatever_the_uniform():
@@ -151,13 +151,13 @@ def test_impossible_parameters(node, field):
 @pytest.mark.parametrize(
     "node, field",
     [
-        ({"dist": "fixed", "rationale": "r", "source": "s"}, "p.value"),
+        ({"dist": "fixed", "rationale": "r", "source": "s", "evidence": "assumption"}, "p.value"),
         (prior("uniform", low=0.0), "p.high"),
         (prior("normal", mean=0.0, sd=float("nan")), "p.sd"),
         (prior("uniform", low="zero", high=1.0), "p.low"),
         (prior("uniform", low=True, high=1.0), "p.low"),
         (prior("gamma", shape=1.0), "p.dist"),
-        ({"low": 0.0, "high": 1.0, "rationale": "r", "source": "s"}, "p.dist"),
+        ({"low": 0.0, "high": 1.0, "rationale": "r", "source": "s", "evidence": "assumption"}, "p.dist"),
         (prior("uniform", low=0.0, high=1.0, sd=1.0), "p.sd"),
         (0.5, "p"),
     ],
@@ -284,3 +284,51 @@ def test_config_error_message_names_field_and_value():
     assert message.startswith("escalation.beta0.sd: ")
     assert message.endswith("(got -2.0)")
     assert "\n" not in message
+
+
+# --- evidence: what a prior rests on (DESIGN.md, "Evidence") ------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra, field, words",
+    [
+        ({"evidence": None}, "p.evidence", "every prior needs an evidence type"),
+        ({"evidence": ""}, "p.evidence", "every prior needs an evidence type"),
+        ({"evidence": "hunch"}, "p.evidence", "unknown evidence type"),
+        ({"evidence": "quote"}, "p.quote", "a quote prior needs a quote"),
+        ({"evidence": "quote", "quote": "  "}, "p.quote", "a quote prior needs a quote"),
+        ({"evidence": "quote", "quote": 3}, "p.quote", "must be a string"),
+        ({"evidence": "external", "quote": "a phrase"}, "p.quote", "only a quote prior has a quote"),
+        ({"evidence": "calibrated"}, "p.targets", "records the targets"),
+        ({"evidence": "assumption", "targets": "P(war)"}, "p.targets", "only a calibrated prior has a targets"),
+    ],
+)
+def test_bad_evidence_is_one_line_naming_the_field(extra, field, words):
+    node = {**prior("uniform", low=0.0, high=1.0), **extra}
+    if extra.get("evidence", "x") is None:
+        del node["evidence"]
+    with pytest.raises(ConfigError) as error:
+        parse_prior(node, "p", UNIT)
+    assert error.value.field == field
+    assert words in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"evidence": "quote", "quote": "a commitment that we're bound to"},
+        {"evidence": "external"},
+        {"evidence": "assumption"},
+        {"evidence": "calibrated", "targets": "P(agreement) of minsk_first under single_text"},
+    ],
+)
+def test_each_evidence_type_is_kept_on_the_prior(extra):
+    p = parse_prior({**prior("uniform", low=0.0, high=1.0), **extra}, "p", UNIT)
+    assert p.evidence == extra["evidence"]
+    assert p.quote == extra.get("quote", "") and p.targets == extra.get("targets", "")
+
+
+def test_unused_evidence_fields_of_the_schema_are_ignored():
+    """The structured config fills quote and targets with "" on every prior."""
+    p = parse_prior({**prior("uniform", low=0.0, high=1.0), "quote": "", "targets": ""}, "p", UNIT)
+    assert (p.evidence, p.quote, p.targets) == ("assumption", "", "")

@@ -206,7 +206,7 @@ def test_changing_one_prior_changes_nothing_else(bundled_scenario_data):
     base = draw(scenario_from_dict(data), Protocol(), 9, 0, 3000)
     changed = "actors.russia.reservation"
     for new_prior in (
-        {"dist": "uniform", "low": 0.3, "high": 0.5, "rationale": "r", "source": "s"},
+        {"dist": "uniform", "low": 0.3, "high": 0.5, "rationale": "r", "source": "s", "evidence": "assumption"},
         {
             "dist": "truncnormal",
             "mean": 0.1,
@@ -215,8 +215,9 @@ def test_changing_one_prior_changes_nothing_else(bundled_scenario_data):
             "high": 0.6,
             "rationale": "r",
             "source": "s",
+            "evidence": "assumption",
         },
-        {"dist": "fixed", "value": 0.2, "rationale": "r", "source": "s"},
+        {"dist": "fixed", "value": 0.2, "rationale": "r", "source": "s", "evidence": "assumption"},
     ):
         data["actors"]["russia"]["reservation"] = new_prior
         other = draw(scenario_from_dict(data), Protocol(), 9, 0, 3000)

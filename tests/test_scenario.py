@@ -291,6 +291,7 @@ def test_normal_prior_on_a_probability(scenario_dict):
         "sd": 0.01,
         "rationale": "r",
         "source": "s",
+        "evidence": "assumption",
     }
     assert error_field(scenario_dict) == "scenario.escalation.p_spillover"
 
@@ -304,6 +305,7 @@ def test_normal_prior_on_a_bounded_tactic(scenario_dict, field):
         "sd": 0.5,
         "rationale": "r",
         "source": "s",
+        "evidence": "assumption",
     }
     assert error_field(scenario_dict) == f"scenario.actors.ukraine.{field}"
 
@@ -439,18 +441,73 @@ def test_bundled_scenarios_load(bundled_scenario, name, offer):
 
 @pytest.mark.parametrize("name", ["lieven_2022", "us_response_2022"])
 def test_reference_scenarios_list_every_prior(bundled_scenario, name):
-    """The reference scenarios list all 88 priors, each with a rationale and a source."""
+    """The reference scenarios list all 92 priors, each with a rationale, a source and an
+    evidence type."""
     priors = bundled_scenario(name).priors()
     # 4 actors * (8 values + 5 saliences + 4 tactic fields) + 3 ratifier biases
-    # + 5 escalation parameters + 3 rungs * 4 actors of shifts = 68 + 3 + 5 + 12
-    assert len(priors) == 88
+    # + 6 escalation parameters (the aftermath included) + 3 rungs * 4 actors of shifts
+    # + 3 red lines (the US on membership and posture, the allies on membership)
+    # = 68 + 3 + 6 + 12 + 3
+    assert len(priors) == 92
     for path, p in priors.items():
         assert p.rationale.strip(), path
         assert p.source.strip(), path
+        assert p.evidence in ("quote", "external", "assumption", "calibrated"), path
+
+
+def test_the_back_test_is_dated_and_flagged(bundled_scenario):
+    """DESIGN.md, "Evidence": us_response_2022 is set on 26 Jan 2022 and is a back-test."""
+    import datetime
+
+    s = bundled_scenario("us_response_2022")
+    assert (s.as_of, s.backtest) == (datetime.date(2022, 1, 26), True)
 
 
 def test_bundled_scenarios_share_their_priors(bundled_scenario):
-    """The two bundled scenarios differ only in their opening offer (a paired comparison)."""
+    """The two bundled scenarios differ only in their opening offer (a paired comparison; their
+    as_of differs too, which forces no difference in the priors)."""
     a, b = bundled_scenario("lieven_2022"), bundled_scenario("us_response_2022")
     assert a.priors() == b.priors()
     assert a.opening_offer != b.opening_offer
+
+
+# --- as_of and backtest (DESIGN.md, "Evidence") -------------------------------------------
+
+
+def test_as_of_and_backtest_are_read(scenario_dict):
+    import datetime
+
+    s = scenario_from_dict(scenario_dict)
+    assert (s.as_of, s.backtest) == (datetime.date(2022, 1, 26), False)
+    scenario_dict["as_of"] = datetime.date(2021, 12, 17)  # YAML reads an unquoted date as a date
+    scenario_dict["backtest"] = True
+    s = scenario_from_dict(scenario_dict)
+    assert (s.as_of, s.backtest) == (datetime.date(2021, 12, 17), True)
+
+
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("as_of", None, "is required"),
+        ("as_of", "???", "is required"),
+        ("as_of", "26 Jan 2022", "YYYY-MM-DD"),
+        ("as_of", "2022-02-30", "YYYY-MM-DD"),
+        ("as_of", 2022, "YYYY-MM-DD"),
+        ("backtest", "yes", "true or false"),
+    ],
+)
+def test_bad_as_of_or_backtest(scenario_dict, key, value, words):
+    if value is None:
+        del scenario_dict[key]
+    else:
+        scenario_dict[key] = value
+    with pytest.raises(ConfigError) as error:
+        scenario_from_dict(scenario_dict)
+    assert error.value.field == f"scenario.{key}"
+    assert words in str(error.value)
+
+
+def test_a_prior_without_evidence_inside_a_scenario(scenario_dict):
+    """The evidence check reports the prior's full path in the scenario."""
+    del scenario_dict["actors"]["ukraine"]["values"]["gamma"]["g1"]["evidence"]
+    assert error_field(scenario_dict) == "scenario.actors.ukraine.values.gamma.g1.evidence"

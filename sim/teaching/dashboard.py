@@ -137,7 +137,7 @@ class PriorControl:
         node = scenario
         for key in self.path[:-1]:
             node = node[key]
-        note = {"rationale": "set on the dashboard", "source": "negsim-dashboard"}
+        note = {"rationale": "set on the dashboard", "source": "negsim-dashboard", "evidence": "assumption"}
         if high - low < 1e-12:
             node[self.path[-1]] = {"dist": "fixed", "value": low, **note}
         else:

@@ -199,12 +199,14 @@ def exercise_3(out: Path, n: int) -> list[Path]:
                 "value": e,
                 "rationale": "exercise 3",
                 "source": "docs/teaching.md",
+                "evidence": "assumption",
             }
             russia["deadline"] = {
                 "dist": "fixed",
                 "value": deadline,
                 "rationale": "exercise 3",
                 "source": "docs/teaching.md",
+                "evidence": "assumption",
             }
             outcome, _ = simulate(scenario_from_dict(data), protocol, n)
             agreement.append(np.mean(outcome.status == Status.AGREEMENT))

@@ -58,7 +58,7 @@ def _delete(path: str) -> Callable[[dict], None]:
 
 
 def _prior(path: str, **params: object) -> Callable[[dict], None]:
-    """Replace the prior at ``path`` by ``params`` (keeping its rationale and source)."""
+    """Replace the prior at ``path`` by ``params`` (keeping its rationale and source; an assumption)."""
 
     def mutate(data: dict) -> None:
         *parents, last = path.split(".")
@@ -66,7 +66,7 @@ def _prior(path: str, **params: object) -> Callable[[dict], None]:
         for key in parents:
             node = node[key]
         old = node[last]
-        node[last] = {**params, "rationale": old["rationale"], "source": old["source"]}
+        node[last] = {**params, "rationale": old["rationale"], "source": old["source"], "evidence": "assumption"}
 
     return mutate
 

@@ -62,9 +62,10 @@ def _assert_priors_match_file(scenario: Scenario, file_data: dict) -> None:
         node = _node(file_data, path)
         assert prior.dist == node["dist"], path
         for key, value in node.items():
-            if key not in ("dist", "rationale", "source"):
+            if key not in ("dist", "rationale", "source", "evidence", "quote", "targets"):
                 assert prior.params[key] == value, f"{path}.{key}: file {value!r}, built {prior.params[key]!r}"
         assert prior.rationale == node["rationale"] and prior.source == node["source"], path
+        assert prior.evidence == node["evidence"] and prior.quote == node.get("quote", ""), path
 
 
 def test_the_bundled_files_exist():
@@ -228,6 +229,7 @@ def test_beta_prior_with_default_bounds_composes_and_builds(compose_config, scen
         "b": 5.0,
         "rationale": reservation["rationale"],
         "source": reservation["source"],
+        "evidence": "assumption",
     }
     path = write_scenario(data, "beta_case").resolve()
     scenario = build(compose_config([f"hydra.searchpath=[{SCHEME}://{path}]", "scenario=beta_case"]))[0]

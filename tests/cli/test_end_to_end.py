@@ -131,7 +131,13 @@ def test_outcomes_parquet(base, lieven):
         + [f"utility.{a}" for a in actors]
         + [f"accepted.{a}" for a in actors]
         + ["blocker", "aftermath"]
-    )  # then red_line_held.<actor>.<item> for each declared red line: lieven_2022 has none
+        + [
+            f"red_line_held.{a}.{i}"
+            for a in actors
+            for i in items
+            if i in (lieven["actors"][a].get("red_lines") or {})
+        ]
+    )
     assert table.column_names[: len(expected_head)] == expected_head
     priors = scenario_from_dict(lieven).priors()
     parameters = table.column_names[len(expected_head) :]
@@ -145,7 +151,11 @@ def test_outcomes_parquet(base, lieven):
     for item in items:
         assert set(table.column(item).to_pylist()) <= set(lieven["items"][item]["levels"]), item
     assert set(table.column("blocker").drop_null().to_pylist()) <= set(actors)
-    assert set(table.column("aftermath").to_pylist()) == {0}  # no aftermath prior: K = 0
+    k_max = lieven["escalation"]["aftermath"]["high"]
+    played = table.column("aftermath").to_numpy()
+    assert set(played.tolist()) <= set(range(k_max + 1)) and played.max() > 0
+    agreed = table.column("status").to_numpy(zero_copy_only=False) == "agreement"
+    assert (played[agreed] == 0).all()  # an agreement plays no aftermath
     low, high = lieven["actors"]["russia"]["reservation"]["low"], lieven["actors"]["russia"]["reservation"]["high"]
     reservation = table.column("scenario.actors.russia.reservation").to_pylist()
     assert all(low <= r <= high for r in reservation) and len(set(reservation)) > N // 2

@@ -126,7 +126,7 @@ def test_show_marks_the_opening_offer_and_mean_values(capsys):
 def test_describe_prior(prior, words):
     from sim.priors import parse_prior
 
-    parsed = parse_prior({**prior, "rationale": "r", "source": "s"}, "x", (-math.inf, math.inf))
+    parsed = parse_prior({**prior, "rationale": "r", "source": "s", "evidence": "assumption"}, "x", (-math.inf, math.inf))
     assert scenarios_cli.describe_prior(parsed) == words
 
 
@@ -353,6 +353,238 @@ def test_schema_rejects_what_validation_rejects(schema, mutate, expected):
     assert expected in _validate(data, schema, schema)
     with pytest.raises(ValueError):  # and negsim's own validation agrees
         scenario_from_dict(scenarios_cli.check_structure(data))
+
+
+# --- audit: the evidence ledger ---------------------------------------------------------------
+
+SOURCES_PRESENT = [
+    Path(p) for p in (__import__("os").environ.get("NEGSIM_SOURCES"), REPO.parent / "shared" / "sources") if p
+]
+
+
+@pytest.fixture
+def no_sources(tmp_path, monkeypatch) -> Path:
+    """NEGSIM_SOURCES points to an empty folder: quotes are checked against the ledger."""
+    empty = tmp_path / "no_sources"
+    empty.mkdir()
+    monkeypatch.setenv("NEGSIM_SOURCES", str(empty))
+    return empty
+
+
+def _us_response() -> dict:
+    return yaml.safe_load((SCENARIO_DIR / "us_response_2022.yaml").read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, data: dict, name: str = "bad_case") -> Path:
+    data["name"] = name
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def violations(out: str) -> list[str]:
+    """The lines under VIOLATIONS, unwrapped."""
+    block = squash(out.split("VIOLATIONS (", 1)[1].split(")", 1)[1].split("\n\n", 1)[0])
+    return [] if block.startswith("none") else [v.strip() for v in block.split("- ")[1:]]
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_audit_passes_on_every_bundled_scenario(name, capsys, no_sources):
+    code, out, err = run_main(["audit", name], capsys)
+    assert code == 0 and err == "", err
+    assert out.startswith(f"{name} (as of ")
+    for heading in ("PRIORS BY EVIDENCE", "SOURCES (", "VIOLATIONS (0)"):
+        assert heading in out
+    scenario = scenarios_cli.load_file(SCENARIO_DIR / f"{name}.yaml")
+    assert f"PRIORS BY EVIDENCE ({len(scenario.priors())})" in out
+    for path in scenario.priors():
+        assert path in squash(out).replace(", ", " "), path
+
+
+def test_audit_all_passes_and_lists_every_scenario(capsys, no_sources):
+    code, out, err = run_main(["audit", "--all"], capsys)
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines() if line.endswith("back-test)")] == BUNDLED
+    assert out.rstrip().endswith(f"audit: {len(BUNDLED)} scenarios, 0 violation(s)")
+
+
+def test_the_back_test_cites_nothing_after_its_as_of(capsys, no_sources):
+    code, out, _ = run_main(["audit", "us_response_2022"], capsys)
+    assert code == 0
+    assert "us_response_2022 (as of 2022-01-26, a back-test)" in out
+    assert "[after as_of]" not in out and "lieven-what-the-us-should-offer-russia-2022.txt" not in out
+
+
+def test_a_later_source_is_only_marked_outside_a_back_test(capsys, no_sources):
+    code, out, _ = run_main(["audit", "russia_draft_treaties_2021"], capsys)
+    assert code == 0
+    assert "2022-01-26  blinken-written-response-jan-2022.txt" in out and "[after as_of]" in out
+    assert "Sources after as_of are allowed: this scenario is not a back-test." in out
+
+
+def test_without_the_source_texts_the_ledger_is_used(capsys, no_sources):
+    """A clean clone has no shared/sources: each quote is checked against the recorded ledger."""
+    code, out, _ = run_main(["audit", "us_response_2022"], capsys)
+    assert code == 0
+    flat = squash(out)
+    assert f"checked against the ledger of verified quotes (verified_quotes.yaml), as the source texts are not at {no_sources}" in flat
+    assert "checked verbatim in the source texts" not in flat
+
+
+def _quote_prior(data: dict) -> dict:
+    return data["escalation"]["beta_gap"]  # a quote prior citing the-week-ball-in-their-court-jan-2022.txt
+
+
+def _late_source(data: dict) -> None:
+    data["escalation"]["beta0"]["source"] = (
+        "Anatol Lieven, 'What the US should offer Russia to stave off war in Ukraine', Responsible Statecraft, "
+        "21 Feb 2022 (lieven-what-the-us-should-offer-russia-2022.txt, para. 5)"
+    )
+    data["escalation"]["beta0"]["quote"] = "A Russian invasion remains a real possibility unless a compromise with Russia can be found"
+
+
+def _outcome_argument(data: dict) -> None:
+    data["actors"]["russia"]["reservation"]["rationale"] += " Russia later invaded, which shows it."
+
+
+def _not_verbatim(data: dict) -> None:
+    _quote_prior(data)["quote"] = "Moscow dismissed the response as secondary issues"
+
+
+def _missing_rationale(data: dict) -> None:
+    data["actors"]["us"]["reservation"]["rationale"] = ""
+
+
+def _missing_quote(data: dict) -> None:
+    del _quote_prior(data)["quote"]
+
+
+def _undated_source(data: dict) -> None:
+    data["actors"]["us"]["deadline"]["source"] += "; Some Blog, 'A post', 2022"
+
+
+def _unstated_assumption(data: dict) -> None:
+    data["escalation"]["aftermath"]["rationale"] = "Six periods seem about right."
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (_late_source, "late-source: escalation.beta0: cites lieven-what-the-us-should-offer-russia-2022.txt"),
+        (_outcome_argument, "outcome-argument: actors.russia.reservation: its rationale argues from the tested outcome ('later invaded')"),
+        (_not_verbatim, "quote-not-found: escalation.beta_gap: 'Moscow dismissed the response as secondary issues' not in the ledger of verified quotes for blinken-written-response-jan-2022.txt, the-week-ball-in-their-court-jan-2022.txt, whose text is not at"),
+        (_missing_rationale, "missing-rationale: actors.us.reservation: every prior needs a rationale"),
+        (_missing_quote, "missing-quote: escalation.beta_gap: a quote prior needs a quote"),
+        (_undated_source, "unknown-source: actors.us.deadline: cites \"Some Blog, 'A post', 2022\", which is not in sources.yaml (so it has no date)"),
+        (_unstated_assumption, "assumption: escalation.aftermath: an assumption's rationale must say it is the modeller's judgement"),
+    ],
+    ids=["late-source", "outcome-argument", "quote-not-verbatim", "missing-rationale", "missing-quote", "undated-source", "unstated-assumption"],
+)
+def test_audit_fails_with_one_clear_line_per_violation(tmp_path, capsys, no_sources, mutate, expected):
+    data = _us_response()
+    mutate(data)
+    path = _write(tmp_path, data)
+    code, out, err = run_main(["audit", str(path)], capsys)
+    line = one_error_line(code, err)
+    assert line == "negsim-scenarios: error: audit: 1 violation(s) in bad_case (listed under VIOLATIONS above)"
+    assert "VIOLATIONS (1)" in out
+    assert violations(out)[0].startswith(expected), violations(out)
+
+
+def test_a_later_source_is_allowed_outside_a_back_test(tmp_path, capsys, no_sources):
+    data = _us_response()
+    _late_source(data)
+    data["backtest"] = False
+    code, out, _ = run_main(["audit", str(_write(tmp_path, data))], capsys)
+    assert code == 0, out
+    assert "lieven-what-the-us-should-offer-russia-2022.txt (1 prior)  [after as_of]" in out
+
+
+def test_an_invalid_file_is_a_violation_too(tmp_path, capsys, no_sources):
+    data = _us_response()
+    data["as_of"] = "26 January 2022"
+    code, out, err = run_main(["audit", str(_write(tmp_path, data))], capsys)
+    one_error_line(code, err)
+    assert any(v.startswith("as_of: as_of: must be a date written YYYY-MM-DD") for v in violations(out)), out
+
+
+def _fake_sources(directory: Path, ledger: Path) -> Path:
+    """Source texts made of the ledger's phrases (stand-ins for shared/sources)."""
+    directory.mkdir(exist_ok=True)
+    for name, entry in yaml.safe_load(ledger.read_text(encoding="utf-8")).items():
+        (directory / name).write_text("\n\n".join(entry["phrases"]) + "\n", encoding="utf-8")
+    return directory
+
+
+def test_quotes_are_read_from_the_source_texts_where_present(tmp_path, capsys, monkeypatch):
+    from sim import evidence
+
+    sources = _fake_sources(tmp_path / "sources", evidence.ledger_path())
+    monkeypatch.setenv("NEGSIM_SOURCES", str(sources))
+    code, out, err = run_main(["audit", "us_response_2022"], capsys)
+    assert code == 0, err
+    assert f"checked verbatim in the source texts at {sources}" in squash(out)
+    data = _us_response()
+    _not_verbatim(data)
+    code, out, err = run_main(["audit", str(_write(tmp_path, data))], capsys)
+    one_error_line(code, err)
+    assert violations(out) == [
+        "quote-not-found: escalation.beta_gap: 'Moscow dismissed the response as secondary issues' not found "
+        "verbatim in blinken-written-response-jan-2022.txt, the-week-ball-in-their-court-jan-2022.txt "
+        f"(read from {sources})"
+    ]
+
+
+def test_record_writes_the_ledger_from_the_source_texts(tmp_path, capsys, monkeypatch):
+    from sim import evidence
+
+    bundled = yaml.safe_load(evidence.ledger_path().read_text(encoding="utf-8"))
+    sources = _fake_sources(tmp_path / "sources", evidence.ledger_path())
+    written = tmp_path / "verified_quotes.yaml"
+    monkeypatch.setattr(evidence, "ledger_path", lambda: written)
+    monkeypatch.setenv("NEGSIM_SOURCES", str(sources))
+    code, out, err = run_main(["audit", "--all", "--record"], capsys)
+    assert code == 0, err
+    assert f"recorded {sum(len(e['phrases']) for e in bundled.values())} verified quotes" in out
+    recorded = yaml.safe_load(written.read_text(encoding="utf-8"))
+    assert {name: sorted(e["phrases"]) for name, e in recorded.items()} == {
+        name: sorted(e["phrases"]) for name, e in bundled.items()
+    }
+    for name, entry in recorded.items():
+        assert entry["sha256"] == __import__("hashlib").sha256((sources / name).read_bytes()).hexdigest()
+    # the recorded ledger is then what a clone without the sources checks against
+    monkeypatch.setenv("NEGSIM_SOURCES", str(tmp_path / "absent"))
+    code, out, err = run_main(["audit", "--all"], capsys)
+    assert code == 0, err
+
+
+def test_record_needs_the_source_texts(capsys, no_sources):
+    code, _, err = run_main(["audit", "--all", "--record"], capsys)
+    assert "cannot record the ledger" in one_error_line(code, err)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["audit"], "give a scenario (a bundled name or a .yaml file) or --all"),
+        (["audit", "lieven_2022", "--all"], "give a scenario (a bundled name or a .yaml file) or --all"),
+        (["audit", "lieven_2022", "--record"], "--record rewrites the ledger of verified quotes from every bundled scenario"),
+        (["audit", "no_such_scenario"], "unknown scenario 'no_such_scenario'"),
+    ],
+)
+def test_audit_usage_errors(capsys, no_sources, argv, message):
+    code, _, err = run_main(argv, capsys)
+    assert message in one_error_line(code, err)
+
+
+@pytest.mark.skipif(not any(p.is_dir() for p in SOURCES_PRESENT), reason="the source texts (shared/sources) are not here")
+def test_the_ledger_is_current_with_the_source_texts(capsys, monkeypatch):
+    """Where the source texts are present, every quote is found in them and already recorded."""
+    monkeypatch.setenv("NEGSIM_SOURCES", str(next(p for p in SOURCES_PRESENT if p.is_dir())))
+    code, out, err = run_main(["audit", "--all"], capsys)
+    assert code == 0, err
+    assert "not-recorded" not in out and "differs from the copy the ledger was recorded from" not in out
+    assert "checked against the ledger" not in out
 
 
 # --- the two-actor template -------------------------------------------------------------------

@@ -86,7 +86,7 @@ def compute_0_1(scenario: str, protocol: str, engine: str = "batch", n_runs: int
     from sim.scenario import scenario_from_dict  # noqa: PLC0415
 
     data = yaml.safe_load((SCENARIOS_0_1 / f"{scenario}.yaml").read_text(encoding="utf-8"))
-    built = scenario_from_dict(with_evidence(data))
+    built = scenario_from_dict(with_as_of(with_evidence(data)))
     keys = PROTOCOLS[protocol]
     rules = Protocol(keys["name"], keys["max_rounds"], keys.get("continue_after_invasion", False), "us", False)
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,6 +107,18 @@ def with_evidence(node):
             node = {**node, "evidence": "assumption"}
         return {key: with_evidence(value) for key, value in node.items()}
     return node
+
+
+def with_as_of(data: dict) -> dict:
+    """0.1's files had no ``as_of``; give them the day of the written responses where the schema
+    asks for one (as_of enters no outcome)."""
+    import dataclasses  # noqa: PLC0415
+
+    from sim.config import ScenarioConf  # noqa: PLC0415
+
+    if "as_of" in {f.name for f in dataclasses.fields(ScenarioConf)} and "as_of" not in data:
+        return {**data, "as_of": "2022-01-26"}
+    return data
 
 
 def main() -> None:

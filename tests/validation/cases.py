@@ -44,15 +44,15 @@ SOURCE = "tests/validation/cases.py (a validation case, not an empirical claim)"
 
 
 def fixed(value: float) -> dict:
-    return {"dist": "fixed", "value": value, "rationale": "validation case: fixed by design", "source": SOURCE}
+    return {"dist": "fixed", "value": value, "rationale": "validation case: fixed by design", "source": SOURCE, "evidence": "assumption"}
 
 
 def uniform(low: float, high: float) -> dict:
-    return {"dist": "uniform", "low": low, "high": high, "rationale": "validation case", "source": SOURCE}
+    return {"dist": "uniform", "low": low, "high": high, "rationale": "validation case", "source": SOURCE, "evidence": "assumption"}
 
 
 def beta(a: float, b: float, low: float, high: float) -> dict:
-    return {"dist": "beta", "a": a, "b": b, "low": low, "high": high, "rationale": "validation case", "source": SOURCE}
+    return {"dist": "beta", "a": a, "b": b, "low": low, "high": high, "rationale": "validation case", "source": SOURCE, "evidence": "assumption"}
 
 
 def truncnormal(mean: float, sd: float, low: float, high: float) -> dict:
@@ -64,6 +64,7 @@ def truncnormal(mean: float, sd: float, low: float, high: float) -> dict:
         "high": high,
         "rationale": "validation case",
         "source": SOURCE,
+        "evidence": "assumption",
     }
 
 
@@ -180,6 +181,7 @@ def fearon_scenario(offer: int, a: float, b: float, r_us: float, war_shift: floa
     return scenario_from_dict(
         {
             "name": "fearon_ultimatum",
+            "as_of": "2022-01-26",
             "title": "Ultimatum with a uniform reservation (Fearon 1995)",
             "description": "The US offers a level of concession; Russia accepts iff its value reaches its reservation.",
             "items": {"concession": {"levels": levels, "description": "level l is worth l/10 to Russia, -l/10 to the US"}},
@@ -278,6 +280,7 @@ def escalation_scenario(p: float) -> Scenario:
     return scenario_from_dict(
         {
             "name": "constant_escalation",
+            "as_of": "2022-01-26",
             "title": "Escalation with a constant per-round probability",
             "description": "Russia refuses every text and climbs with probability p each round.",
             "items": {"issue": {"levels": ["status_quo", "concession"]}},
@@ -366,6 +369,7 @@ def hand_scenario(senate_bias: float = -0.125) -> Scenario:
     return scenario_from_dict(
         {
             "name": "hand_traced",
+            "as_of": "2022-01-26",
             "title": "A single-text negotiation traced by hand",
             "description": "Four actors, three items, fixed dyadic priors, a certain climb in round 1.",
             "items": {
@@ -468,6 +472,7 @@ def nash_scenario() -> Scenario:
     return scenario_from_dict(
         {
             "name": "three_packages",
+            "as_of": "2022-01-26",
             "title": "Three packages, two actors",
             "description": "Status quo, an arms-control deal and a grand bargain.",
             "items": {"deal": {"levels": list(NASH_PACKAGES)}},

@@ -79,7 +79,7 @@ def test_given_no_climb_in_round_1(scenario_dict, fixed_prior):
 
 
 def test_a_uniform_integer_aftermath_is_the_mixture(scenario_dict, fixed_prior):
-    prior = {"dist": "uniform_integer", "low": 0, "high": 4, "rationale": "test", "source": "test"}
+    prior = {"dist": "uniform_integer", "low": 0, "high": 4, "rationale": "test", "source": "test", "evidence": "assumption"}
     scenario = scenario_from_dict(only_russia_asked(scenario_dict, fixed_prior, prior))
     out = wars(scenario)
     count = int((out.highest_rung >= 3).sum())
@@ -88,7 +88,7 @@ def test_a_uniform_integer_aftermath_is_the_mixture(scenario_dict, fixed_prior):
 
 
 def test_mesa_engine_agrees_run_for_run(scenario_dict, fixed_prior):
-    prior = {"dist": "uniform_integer", "low": 0, "high": 4, "rationale": "test", "source": "test"}
+    prior = {"dist": "uniform_integer", "low": 0, "high": 4, "rationale": "test", "source": "test", "evidence": "assumption"}
     scenario = scenario_from_dict(only_russia_asked(scenario_dict, fixed_prior, prior))
     batch, mesa = wars(scenario, "batch", 600), wars(scenario, "mesa", 600)
     for name in ("status", "highest_rung", "aftermath", "rounds"):
@@ -103,8 +103,8 @@ def test_no_protocol_caps_war(protocol):
 
     for beta0, all_war in ((60.0, True), (-60.0, False)):
         overrides = [
-            f"scenario.escalation.beta0={{dist: fixed, value: {beta0}, low: null, high: null, rationale: test, source: test}}",
-            "scenario.escalation.aftermath={dist: fixed, value: 1, rationale: test, source: test}",
+            f"scenario.escalation.beta0={{dist: fixed, value: {beta0}, low: null, high: null, rationale: test, source: test, evidence: assumption, quote: ''}}",
+            "scenario.escalation.aftermath={dist: fixed, value: 1, low: null, high: null, rationale: test, source: test, evidence: assumption}",
         ]
         scenario, rules, engine, _, _ = build(compose("us_response_2022", protocol=protocol, overrides=overrides))
         summary = run_monte_carlo(scenario, rules, "batch", MonteCarlo(n_runs=3000, seed=5, save_outcomes=False))

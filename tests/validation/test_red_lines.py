@@ -4,8 +4,11 @@ its levels, whatever the text's utility. With ``hold = 1`` no agreement ever cro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
 from sim.api import build, compose
 from sim.engines import get_engine
@@ -13,12 +16,29 @@ from sim.sampling import draw
 
 N = 4000
 FIELDS = ("status", "rounds", "highest_rung", "package", "utility", "accepted", "blocker", "aftermath")
-# The open door, as the 26 Jan 2022 responses upheld it: the US refuses any moratorium or ban.
-OPEN_DOOR = "+scenario.actors.us.red_lines={{nato_membership: {{levels: [moratorium_20y, permanent_ban], hold: {{dist: fixed, value: {hold}, rationale: test, source: test}}}}}}"
+# us_response_2022 without its red lines (a copy, written once), and with only the open door, as
+# the 26 Jan 2022 responses upheld it: the US refuses any moratorium or ban.
+OPEN_DOOR = "+scenario.actors.us.red_lines={{nato_membership: {{levels: [moratorium_20y, permanent_ban], hold: {{dist: fixed, value: {hold}, rationale: test, source: test, evidence: assumption}}}}}}"
+FREE: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scenario_without_red_lines(tmp_path_factory):
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "scenarios" / "us_response_2022.yaml").read_text(encoding="utf-8"))
+    for actor in data["actors"].values():
+        actor.pop("red_lines", None)
+    data["name"] = "us_response_without_red_lines"
+    path = tmp_path_factory.mktemp("free") / f"{data['name']}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    FREE[:] = [path]
+    yield path
+    FREE.clear()
 
 
 def outcomes(protocol: str, overrides=(), n: int = N, engine: str = "batch"):
-    scenario, rules, *_ = build(compose("us_response_2022", protocol=protocol, overrides=list(overrides)))
+    free = FREE[0]
+    overrides = [f"hydra.searchpath=[negsim-scenarios://{free}]", *overrides]
+    scenario, rules, *_ = build(compose(free.stem, protocol=protocol, overrides=overrides))
     return scenario, get_engine(engine)(scenario, rules, draw(scenario, rules, 3, 0, n))
 
 
