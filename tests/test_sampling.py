@@ -286,6 +286,7 @@ def test_red_line_and_aftermath_draws(scenario_dict, fixed_prior):
     scenario_dict["actors"]["ukraine"]["red_lines"] = {"gamma": {"levels": ["g1"]}}
     scenario_dict["escalation"]["aftermath"] = {
         "dist": "uniform_integer", "low": 1, "high": 3, "rationale": "test", "source": "test",
+        "evidence": "assumption",
     }  # fmt: skip
     d = draw(scenario_from_dict(scenario_dict), Protocol(), 4, 0, 200)
     hold = np.zeros((200, 4, 3))

@@ -167,7 +167,7 @@ def test_the_aftermath_prior(scenario_dict, fixed_prior):
     uniform_integer on whole numbers low <= high (low = high allowed), never below 0."""
 
     def integer(low, high, dist="uniform_integer"):
-        return {"dist": dist, "low": low, "high": high, "rationale": "test", "source": "test"}
+        return {"dist": dist, "low": low, "high": high, "rationale": "test", "source": "test", "evidence": "assumption"}
 
     for low, high in ((0, 4), (2, 2)):
         scenario_dict["escalation"]["aftermath"] = integer(low, high)

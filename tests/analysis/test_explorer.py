@@ -211,16 +211,17 @@ def test_flagship_has_108_packages_and_sane_sets(lieven_exploration):
         (frame["eu_lo.russia"] <= frame["eu.russia"])
         & (frame["eu.russia"] <= frame["eu_hi.russia"])
     ).all()
-    assert frame["pareto"].any() and not frame["pareto"].all()
+    # With the open door held as a red line, no package is individually rational at the mean
+    # (every open-door package leaves Russia's E[U] below E[r]); per draw, some are.
+    assert not frame["ir"].any() and not frame["pareto"].any()
+    assert 0.0 < exploration.ir_empty["p"] < 1.0
     for name in ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian"):
-        number = exploration.solutions[name]
-        assert number is not None and name in frame.loc[number, "solution"].split(",")
-        assert frame.loc[number, "pareto"] and frame.loc[number, "ir"]  # every solution is efficient and IR
+        assert exploration.solutions[name] is None
         # per draw: the shares of the packages and of the draws without an IR package add up to 1
         total = frame[f"p_solution.{name}"].sum() + exploration.ir_empty["p"]
         assert total == pytest.approx(1.0, abs=1e-12)
-    nash = exploration.solutions["nash"]
-    assert frame.loc[nash, "pareto"]  # the Nash package is efficient
+        best = frame[f"p_solution.{name}"].idxmax()
+        assert frame.loc[best, "p_pareto"] > 0 and frame.loc[best, "p_ir"] > 0  # solutions are IR and efficient
     assert (frame["pareto"] <= frame["ir"]).all() and (frame["p_pareto"] <= frame["p_ir"]).all()
 
 
