@@ -240,6 +240,7 @@ class Sensitivity:
     points: pd.DataFrame
     base: dict[str, float]
     settings: dict = field(default_factory=dict)
+    by_evidence: pd.DataFrame | None = None  # sobol: grouped indices, one row per evidence type
 
 
 def analyse(
@@ -296,6 +297,7 @@ def analyse(
         "bounds": [[f.low, f.high] for f in factors],
     }
     settings: dict = {}
+    by_evidence = None
     if method == "morris":
         from SALib.analyze import morris as morris_analyze
         from SALib.sample import morris as morris_sample
@@ -335,6 +337,7 @@ def analyse(
             for key in ("S1", "S1_conf", "ST", "ST_conf"):
                 table[f"{key}.{out}"] = np.asarray(result[key], dtype=float)
         settings = {"base_samples": base_samples}
+        by_evidence = _sobol_by_evidence(scenario, data, protocol, engine, mc, factors, problem, base_samples, points)
     order = np.lexsort((np.arange(k), -np.abs(table["swing.agreement"].to_numpy())))
     table = table.iloc[order].reset_index(drop=True)
     return Sensitivity(
@@ -347,7 +350,39 @@ def analyse(
         points=pd.concat(points, ignore_index=True),
         base=base,
         settings=settings,
+        by_evidence=by_evidence,
     )
+
+
+def _sobol_by_evidence(scenario, data, protocol, engine, mc, factors, problem, base_samples, points):
+    """DESIGN.md, "Evidence": how much of the variance of P(agreement) and P(war) comes from
+    the priors of each evidence type, as grouped Sobol indices (SALib's ``groups``: the
+    factors of one type move together in the design). None if the factors share one type."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    groups = [scenario.prior(f.path).evidence or "unstated" for f in factors]
+    names = list(dict.fromkeys(groups))  # SALib reports groups in order of first appearance
+    if len(names) < 2:
+        return None
+    grouped = {**problem, "groups": groups}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sample = sobol_sample.sample(grouped, base_samples, calc_second_order=False, seed=mc.seed)
+    frame = evaluate_points(data, protocol, engine, mc, factors, sample, mc.n_jobs)
+    frame.insert(0, "design", "sobol_by_evidence")
+    points.append(frame)
+    table = pd.DataFrame({"evidence": names, "factors": [groups.count(n) for n in names]})
+    for out in OUTPUTS:
+        y = frame[out].to_numpy()
+        if np.ptp(y) == 0:
+            zeros = np.zeros(len(names))
+            result = {"S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
+        else:
+            result = sobol_analyze.analyze(grouped, y, calc_second_order=False, seed=mc.seed)
+        for key in ("S1", "S1_conf", "ST", "ST_conf"):
+            table[f"{key}.{out}"] = np.asarray(result[key], dtype=float)
+    return table
 
 
 def first_order_given_data(x: np.ndarray, y: np.ndarray, bins: int | None = None) -> np.ndarray:
@@ -782,6 +817,8 @@ def write_outputs(
 
     out_dir = Path(out_dir)
     paths = write_table(result.table, out_dir, "sensitivity")
+    if result.by_evidence is not None:
+        paths += write_table(result.by_evidence, out_dir, "sensitivity_by_evidence")
     if len(result.points):
         points = out_dir / "points.parquet"
         with atomic.Replacement(points) as partial:
@@ -865,6 +902,13 @@ def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 1
         if index:
             line += f"   {row[f'{index}.agreement']:.3f} / {row[f'{index}.war']:.3f}"
         lines.append(line)
+    if result.by_evidence is not None:
+        lines += ["", "Share of variance by evidence type (grouped Sobol, S1 / ST):", "evidence".ljust(14) + "factors   P(agreement)      P(war)"]
+        for _, row in result.by_evidence.iterrows():
+            lines.append(
+                f"{row['evidence']:<14}{int(row['factors']):>7}   {row['S1.agreement']:.3f} / {row['ST.agreement']:.3f}"
+                f"   {row['S1.war']:.3f} / {row['ST.war']:.3f}"
+            )
     if out_dir is not None:
         lines += ["", f"Outputs: {out_dir}"]
     return "\n".join(lines)

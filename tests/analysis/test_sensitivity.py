@@ -21,6 +21,7 @@ from analysis import sensitivity
 from analysis.sensitivity import (
     analyse,
     default_bounds,
+    format_result,
     select_factors,
     shifted_scenario,
 )
@@ -335,3 +336,24 @@ def test_outcomes_missing_exits_2(tmp_path, script):
     done = script("negsim-sensitivity", ["method=delta", f"outcomes={tmp_path / 'nope'}"], cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.describe()
     assert "outcomes" in done.stderr and not (tmp_path / "outputs").exists()
+
+
+def test_sobol_by_evidence_type(case, build_scenario):
+    """DESIGN.md, "Evidence": grouped Sobol indices by evidence type. Russia's reservation (the
+    only factor that moves P(agreement) under this ultimatum) is marked ``external``, the
+    allies' ``assumption``: the external group carries the variance, the assumption group none."""
+    _, data = case
+    data["actors"]["russia"]["reservation"]["evidence"] = "external"
+    scenario = build_scenario(data)
+    factors = select_factors(scenario, [RUSSIA, ALLIES], 1.0, 0.1)
+    result = analyse(
+        scenario, data, ULTIMATUM, "batch", MonteCarlo(n_runs=N, seed=0), factors, method="sobol", base_samples=8
+    )
+    groups = result.by_evidence.set_index("evidence")
+    assert list(groups.index) == ["external", "assumption"] and groups["factors"].tolist() == [1, 1]
+    assert groups.loc["assumption", "ST.agreement"] == 0.0
+    assert groups.loc["external", "ST.agreement"] > 0.5
+    assert len(result.points) == 5 + 8 * (2 + 2) + 8 * (2 + 2)  # the grouped design adds N (G + 2) points
+    assert "Share of variance by evidence type" in format_result(result)
+    one_type = analyse(*case, ULTIMATUM, "batch", MonteCarlo(n_runs=N, seed=0), factors[:1], method="sobol", base_samples=8)
+    assert one_type.by_evidence is None  # a single evidence type: nothing to split
