@@ -189,3 +189,24 @@ def test_negsim_schema_is_left_unchanged(compose_transcript):
         pytest.raises(ConfigCompositionException),
     ):
         compose(config_name="config", overrides=["run=2"])
+
+
+def test_narrates_red_lines_the_aftermath_and_anticipated_ratification(tmp_path):
+    """The 0.2 model's new steps, in words, and the same run as the Monte Carlo's row: held red
+    lines in the header, one section per aftermath period (as many as the outcome's
+    ``aftermath`` column), and the mediator counting a ratifier's refusal."""
+    import pyarrow.parquet as pq
+
+    from sim.api import build, compose, run
+    from sim.teaching.transcript import Replay
+
+    scenario, protocol, *_ = build(compose("us_response_2022", protocol="ultimatum"))
+    run("us_response_2022", protocol="ultimatum", n_runs=10, seed=0, out_dir=tmp_path)
+    periods = pq.read_table(tmp_path / "outcomes.parquet").column("aftermath").to_pylist()
+    k = next(i for i, p in enumerate(periods) if p >= 2)
+    text = Replay(scenario, protocol, 0, k).play().markdown()
+    assert "US's red line on NATO membership" in text and "**it holds**" in text
+    assert text.count("## Aftermath, period") == periods[k]
+    assert f"**Aftermath periods:** {periods[k]}" in text
+    scenario, protocol, *_ = build(compose("hawks_and_doves"))
+    assert "counted for its ratifier, which would refuse the text" in Replay(scenario, protocol, 0, 0).play().markdown()
