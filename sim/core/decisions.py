@@ -88,6 +88,9 @@ def crossings_table(held, red_line_levels, packages, out):
     """``out[a, p]``: whether package ``p`` crosses one of actor ``a``'s held red lines
     (``held[a, i]``: its red line on item ``i`` binds in this run)."""
     for a in range(out.shape[0]):
+        if not held[a].any():  # most actors hold no red line: no package crosses one
+            out[a, :] = False
+            continue
         for p in range(packages.shape[0]):
             crosses = False
             for i in range(packages.shape[1]):
