@@ -25,6 +25,7 @@ import numpy as np
 from sim.core.decisions import utility_tables
 from sim.core.enums import Status
 from sim.scenario import scenario_from_dict
+from sim.summary import is_war
 from sim.teaching.figures import save_figure
 from sim.teaching.words import item_words, level_words
 
@@ -210,14 +211,12 @@ def exercise_3(out: Path, n: int) -> list[Path]:
             }
             outcome, _ = simulate(scenario_from_dict(data), protocol, n)
             agreement.append(np.mean(outcome.status == Status.AGREEMENT))
-            war.append(
-                np.mean((outcome.status == Status.WAR) | (outcome.status == Status.NATO_RUSSIA_WAR))
-            )
+            war.append(np.mean(is_war(outcome.highest_rung)))
         right.plot(
             DEADLINES, 100 * np.array(agreement), "o-", color=colour, label=f"{label}: agreement"
         )
         right.plot(
-            DEADLINES, 100 * np.array(war), "s--", color=colour, label=f"{label}: war or worse"
+            DEADLINES, 100 * np.array(war), "s--", color=colour, label=f"{label}: P(war)"
         )
     right.set_xlabel("Russia's deadline T (fixed)")
     right.set_ylabel("share of runs (%)")

@@ -151,10 +151,10 @@ def test_ex3_aspiration_curves_and_deadline_scan(figures):
         summary = api.run("lieven_2022", n_runs=N, seed=exercises.SEED, overrides=overrides)
         at = list(exercises.DEADLINES).index(deadline)
         agreement = lines[f"{name}: agreement"].get_ydata()[at]
-        war = lines[f"{name}: war or worse"].get_ydata()[at]
+        war = lines[f"{name}: P(war)"].get_ydata()[at]
         counts = {status: estimate["count"] for status, estimate in summary["status"].items()}
         assert agreement == pytest.approx(100 * counts["agreement"] / N, abs=1e-9), name
-        assert war == pytest.approx(100 * (counts["war"] + counts["nato_russia_war"]) / N, abs=1e-9), name
+        assert war == pytest.approx(100 * summary["p_war"]["count"] / N, abs=1e-9), name
 
 
 def test_fixed_prior_overrides():
