@@ -58,7 +58,7 @@ from sim.api import MonteCarlo, map_jobs, run_monte_carlo
 from sim.config import NegsimConf
 from sim.errors import ConfigError
 from sim.protocols import Protocol
-from sim.parameters import Range, parameter_of
+from sim.parameters import Range, column, parameter_of
 from sim.scenario import Scenario, scenario_from_dict
 from sim.summary import P_WAR_CAPTION, is_war
 
@@ -436,7 +436,7 @@ def given_data(
         folder = Path(out_dir) if out_dir is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         run_monte_carlo(scenario, protocol, engine, settings, folder)
-        columns = ["status", "highest_rung", *(f"scenario.{f.path}" for f in factors)]
+        columns = ["status", "highest_rung", *(column(f.path) for f in factors)]
         frame = pq.read_table(folder / "outcomes.parquet", columns=columns).to_pandas()
     return from_outcomes(frame, factors, scenario, mc.seed, method, resamples, slices)
 
@@ -547,7 +547,7 @@ def from_outcomes(
     """
     status = frame["status"].astype(str).to_numpy()
     outputs = {"agreement": status == "agreement", "war": is_war(frame["highest_rung"].to_numpy())}
-    x = frame[[f"scenario.{f.path}" for f in factors]].to_numpy(dtype=float)
+    x = frame[[column(f.path) for f in factors]].to_numpy(dtype=float)
     n, k = x.shape
     base = {out: float(y.mean()) for out, y in outputs.items()}
     table = pd.DataFrame({"factor": [f.path for f in factors], "dist": [f.dist for f in factors]})
@@ -650,7 +650,7 @@ def read_outcomes(path: str | Path, specs=()) -> tuple[pd.DataFrame, list[Factor
                 raise ConfigError("factors", str(spec), f"matches no scenario.<prior> column of {file}")
             chosen += [p for p in matches if p not in chosen]
         names = chosen
-    frame = pq.read_table(file, columns=["status", "highest_rung", *(f"scenario.{p}" for p in names)]).to_pandas()
+    frame = pq.read_table(file, columns=["status", "highest_rung", *(column(p) for p in names)]).to_pandas()
     varying = [p for p in names if frame[f"scenario.{p}"].nunique(dropna=False) > 1]
     if not varying:
         raise ConfigError("outcomes", str(file), "no sampled prior varies between its runs (all fixed)")

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from sim import atomic
 from sim.core.enums import STATUS_NAMES
 from sim.engines.outcomes import Outcomes
+from sim.parameters import column
 from sim.scenario import Scenario
 
 
@@ -49,7 +50,7 @@ def outcomes_table(scenario: Scenario, outcomes: Outcomes, parameters: dict[str,
             if item in actor.red_lines:
                 columns[f"red_line_held.{actor.name}.{item}"] = pa.array(outcomes.red_lines_held[:, a, i])
     for path, values in parameters.items():
-        columns[f"scenario.{path}"] = pa.array(values)
+        columns[column(path)] = pa.array(values)
     return pa.table(columns)
 
 

@@ -96,8 +96,8 @@ class Parameter:
         return tuple(parts[1:]) if self.owner == "actors" else tuple(parts)
 
     def column(self, path: str) -> str:
-        """The outcome table's column for one concrete path."""
-        return f"scenario.{path}"
+        """The outcome table's column for one concrete path of this parameter."""
+        return column(path)
 
 
 PARAMETERS: tuple[Parameter, ...] = (
@@ -165,6 +165,12 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_PATH = {p.path: p for p in PARAMETERS}
+
+
+def column(path: str) -> str:
+    """The outcome table's column of a prior's concrete path (``scenario.<path>``, the key it
+    has in the composed config)."""
+    return f"scenario.{path}"
 
 
 def parameter_of(path: str) -> Parameter:
