@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.abm.agents import Negotiator
 from sim.core.bundles import PeriodResult, RoundResult
-from sim.core.decisions import run_status
+from sim.core.decisions import package_index, run_status
 from sim.core.enums import RoundOutcome, Rung, Status
 from sim.core.round import enters_aftermath, play_period, play_round, start_run
 from sim.engines.setup import new_state, rules_for
@@ -146,7 +146,7 @@ class NegotiationModel(mesa.Model):
             aspirations=s.aspirations.copy(),
             asked=s.asked.copy(),
             accepted=s.accepted.copy(),
-            crossing=s.crosses[:, int(np.dot(text, self.rules.strides))].copy(),
+            crossing=s.crosses[:, package_index(text, self.rules.strides)].copy(),
             reservations_before=before,
             reservations_after=s.reservations.copy(),
             amend_aspirations=s.amend_aspirations.copy() if amended else None,

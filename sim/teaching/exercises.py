@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.core.decisions import utility_tables
+from sim.core.decisions import package_index, utility_tables
 from sim.core.enums import Status
 from sim.scenario import scenario_from_dict
 from sim.summary import is_war
@@ -72,7 +72,7 @@ def simulate(scenario, protocol, n: int, draws=None):
 def utility_of(draws, scenario, actor: str, package) -> np.ndarray:
     """Each run's utility of ``package`` for ``actor`` (normalised salience, item order)."""
     a = scenario.actor_names.index(actor)
-    number = int(np.dot(package, scenario.strides))
+    number = package_index(np.asarray(package, dtype=np.int64), scenario.strides)
     return utility_tables(draws.actors.values, draws.actors.salience, scenario.n_levels)[:, a, number]
 
 

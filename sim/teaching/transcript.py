@@ -34,6 +34,7 @@ from omegaconf import DictConfig
 from sim import atomic, configure
 from sim.abm.model import NegotiationModel, PeriodRecord, RoundRecord
 from sim.config import NegsimConf, register_configs
+from sim.core.decisions import package_index
 from sim.core.enums import RoundOutcome, Rung
 from sim.errors import ConfigError
 from sim.protocols import Protocol
@@ -451,7 +452,7 @@ class Replay:
         r, p = s.escalating_actor, record.result
         name = actor_words(s.escalation.actor)
         reservation = record.reservations_before[r]
-        utility = self.model.state.utility_table[r, int(np.dot(self.model.text, s.strides))]
+        utility = self.model.state.utility_table[r, package_index(self.model.text, s.strides)]
         gap = reservation - utility
         z = d.beta0[0] + d.beta_gap[0] * gap + d.beta_time[0]
         climbed = p.u_climb < p.p_climb
