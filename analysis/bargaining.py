@@ -7,7 +7,7 @@ the priors (or at the mean, as one "draw" of mean utilities):
 - a package is **individually rational** (IR) iff every actor of the scenario (not only those
   whose yes it needs) has ``U_a >= r_a`` and it crosses none of the held red lines. Whether a
   red line holds and which packages cross it are the core's
-  (:func:`sim.core.decisions.red_line_holds`, :func:`sim.core.decisions.crossings_table`);
+  (:func:`sim.core.decisions.red_lines_held`, :func:`sim.core.decisions.crossings_table`);
 - **Pareto optimal**: IR, and no other IR package is at least as good for every actor and
   better for one (equal packages are all kept);
 - the solutions, among the Pareto-optimal IR packages (as NegMAS takes them): ``nash``
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.core.decisions import crossings_table, red_line_holds
+from sim.core.decisions import crossings_table, red_lines_held
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
 NONE = -1
@@ -36,7 +36,7 @@ NONE = -1
 def held_red_lines(u_red_line: np.ndarray, hold: np.ndarray) -> np.ndarray:
     """(draws, actors, items) bool: which red lines bind in each draw (the core's rule,
     ``u < hold``; an item without a red line never binds: its uniform is 1)."""
-    return np.asarray(red_line_holds(np.asarray(u_red_line), np.asarray(hold)), dtype=bool)
+    return red_lines_held(u_red_line, hold)
 
 
 def crossings(held: np.ndarray, red_line_levels: np.ndarray, packages: np.ndarray) -> np.ndarray:

@@ -218,8 +218,8 @@ def evaluate_points(
 ) -> pd.DataFrame:
     """Every row of ``matrix`` (points x factors, shifts) as one Monte Carlo, on ``n_jobs`` cores."""
     single = dataclasses.replace(
-        mc, n_jobs=1, save_outcomes=False
-    )  # one core per point; points in parallel
+        mc, n_jobs=1, n_threads=1 if n_jobs > 1 else mc.n_threads, save_outcomes=False
+    )  # with points in parallel, one core per point
     points = [{f.path: float(v) for f, v in zip(factors, row)} for row in matrix]
     jobs = [(data, protocol, engine, single, p) for p in points]
     results = list(map_jobs(evaluate_point, jobs, n_jobs))

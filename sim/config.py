@@ -138,6 +138,7 @@ class MonteCarloConf:
     seed: int = 0
     chunk_size: int = 65_536
     n_jobs: int = 1
+    n_threads: int = 0
     save_outcomes: bool = True
     top_packages: int = 10
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,27 +21,36 @@ import numpy as np
 
 import sim
 from sim import rundir
-from sim.engines import Outcomes, get_engine
+from sim.engines import Outcomes, get_engine, plays_on_threads
 from sim.errors import ConfigError
 from sim.outputs import OutcomesWriter, outcomes_table
 from sim.protocols import Protocol
-from sim.sampling import draw
+from sim.sampling import BLOCK_SIZE, draw
 from sim.scenario import Scenario
 from sim.summary import SummaryAccumulator
 
 SCHEMA_VERSION = 1
 T = TypeVar("T")
 PROGRESS_SECONDS = 0.5  # aim of one progress step inside a chunk (sequential runs with a progress hook)
+MIN_THREAD_RUNS = 2_048  # a chunk is split over threads only in pieces at least this long
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a SLURM or container CPU set counts, not the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
 class MonteCarlo:
-    """How many runs, from which seed, in chunks of what size, on how many cores."""
+    """How many runs, from which seed, in chunks of what size, on how many processes
+    (``n_jobs``) and threads per process (``n_threads``; 0: the cores available, shared
+    among the processes). Results depend on none of chunk size, processes or threads."""
 
     n_runs: int = 20_000
     seed: int = 0
     chunk_size: int = 65_536
     n_jobs: int = 1
+    n_threads: int = 0
     save_outcomes: bool = True
     top_packages: int = 10
 
@@ -47,20 +59,51 @@ class MonteCarlo:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"mc.{name}", value, "must be a whole number >= 1")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError("mc.seed", self.seed, "must be a whole number >= 0")
+        for name in ("seed", "n_threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"mc.{name}", value, "must be a whole number >= 0")
 
-    def chunks(self) -> list[tuple[int, int]]:
-        return [(start, min(start + self.chunk_size, self.n_runs)) for start in range(0, self.n_runs, self.chunk_size)]
+    @property
+    def threads(self) -> int:
+        """Threads per process: ``n_threads``, or the available cores divided among the jobs."""
+        return self.n_threads or max(1, available_cores() // self.n_jobs)
+
+    def chunks(self) -> Iterator[tuple[int, int]]:
+        """``(start, stop)`` of each chunk, in run order (lazily: memory does not grow with ``n_runs``)."""
+        return ((start, min(start + self.chunk_size, self.n_runs)) for start in range(0, self.n_runs, self.chunk_size))
 
 
 def simulate_chunk(
+    scenario: Scenario, protocol: Protocol, engine: str, seed: int, start: int, stop: int, with_parameters: bool,
+    threads: int = 1,
+) -> tuple[Outcomes, dict[str, np.ndarray]]:
+    """Draw and simulate runs ``start .. stop-1`` (a worker's whole job), in up to ``threads``
+    consecutive pieces at once (the batch engine: drawing and playing release the GIL)."""
+    pieces = split_runs(start, stop, threads if plays_on_threads(engine) else 1)
+    if len(pieces) == 1:
+        return _simulate_piece(scenario, protocol, engine, seed, start, stop, with_parameters)
+    with ThreadPoolExecutor(len(pieces)) as pool:
+        done = pool.map(lambda piece: _simulate_piece(scenario, protocol, engine, seed, *piece, with_parameters), pieces)
+        return _concatenate(list(done))
+
+
+def _simulate_piece(
     scenario: Scenario, protocol: Protocol, engine: str, seed: int, start: int, stop: int, with_parameters: bool
 ) -> tuple[Outcomes, dict[str, np.ndarray]]:
-    """Draw and simulate runs ``start .. stop-1`` (a worker's whole job)."""
     draws = draw(scenario, protocol, seed, start, stop)
     outcomes = get_engine(engine)(scenario, protocol, draws)
     return outcomes, (draws.parameters if with_parameters else {})
+
+
+def split_runs(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
+    """At most ``parts`` consecutive pieces of runs ``start .. stop-1``, none shorter than
+    :data:`MIN_THREAD_RUNS` (but the last), cut at whole random-number blocks where they are
+    long enough (a piece then draws no block twice)."""
+    size = max(-(-(stop - start) // max(parts, 1)), MIN_THREAD_RUNS)
+    if size >= BLOCK_SIZE:
+        size = -(-size // BLOCK_SIZE) * BLOCK_SIZE
+    return [(at, min(at + size, stop)) for at in range(start, stop, size)]
 
 
 def _concatenate(pieces: list[tuple[Outcomes, dict[str, np.ndarray]]]) -> tuple[Outcomes, dict[str, np.ndarray]]:
@@ -74,7 +117,7 @@ def _concatenate(pieces: list[tuple[Outcomes, dict[str, np.ndarray]]]) -> tuple[
 
 def _simulate_in_steps(
     scenario: Scenario, protocol: Protocol, engine: str, seed: int, start: int, stop: int, with_parameters: bool,
-    progress: Callable[[int], None],
+    threads: int, progress: Callable[[int], None],
 ) -> tuple[Outcomes, dict[str, np.ndarray]]:
     """One chunk simulated in pieces of about :data:`PROGRESS_SECONDS` each, reporting each
     piece to ``progress``; the same outcomes as :func:`simulate_chunk` (runs are independent)."""
@@ -82,7 +125,7 @@ def _simulate_in_steps(
     while at < stop:
         end = min(at + step, stop)
         began = time.perf_counter()
-        pieces.append(simulate_chunk(scenario, protocol, engine, seed, at, end, with_parameters))
+        pieces.append(simulate_chunk(scenario, protocol, engine, seed, at, end, with_parameters, threads))
         progress(end - at)
         elapsed = max(time.perf_counter() - began, 1e-3)
         step = int(min(max(step * PROGRESS_SECONDS / elapsed, 256), 4 * step))
@@ -104,8 +147,8 @@ def iterate_chunks(
     a chunk (in pieces of about half a second), so that a bar moves during one long chunk.
     """
     get_engine(engine)  # fail early on an unknown engine
-    jobs = [(scenario, protocol, engine, mc.seed, start, stop, with_parameters) for start, stop in mc.chunks()]
-    if progress is not None and (mc.n_jobs == 1 or len(jobs) == 1):
+    jobs = ((scenario, protocol, engine, mc.seed, start, stop, with_parameters, mc.threads) for start, stop in mc.chunks())
+    if progress is not None and (mc.n_jobs == 1 or mc.n_runs <= mc.chunk_size):
         for job in jobs:
             yield _simulate_in_steps(*job, progress)
         return
@@ -115,23 +158,29 @@ def iterate_chunks(
         yield chunk
 
 
-def map_jobs(function: Callable[..., T], jobs: list[tuple], n_jobs: int) -> Iterator[T]:
+def map_jobs(function: Callable[..., T], jobs: Iterable[tuple], n_jobs: int) -> Iterator[T]:
     """``function(*job)`` of every job, in job order: here, with one core or one job; else
     on ``n_jobs`` local worker processes (joblib), each result yielded as soon as it and all
-    before it are done (the one joblib loop of negsim and its analyses)."""
-    if n_jobs == 1 or len(jobs) < 2:
-        for job in jobs:
-            yield function(*job)
-        return
-    from joblib import Parallel, delayed
+    before it are done (the one joblib loop of negsim and its analyses). ``jobs`` is read
+    lazily, a few ahead of the workers."""
+    jobs = iter(jobs)
+    if n_jobs > 1:
+        first = list(islice(jobs, 2))
+        if len(first) == 2:
+            from joblib import Parallel, delayed
 
-    yield from Parallel(n_jobs=n_jobs, return_as="generator")(delayed(function)(*job) for job in jobs)
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
+            yield from parallel(delayed(function)(*job) for job in chain(first, jobs))
+            return
+        jobs = iter(first)
+    for job in jobs:
+        yield function(*job)
 
 
 def config_hash(config: dict) -> str:
     """SHA-256 of the config that determines the results (chunking and cores do not)."""
     relevant = json.loads(json.dumps(config, sort_keys=True, default=str))
-    for key in ("chunk_size", "n_jobs"):
+    for key in ("chunk_size", "n_jobs", "n_threads"):
         relevant.get("mc", {}).pop(key, None)
     text = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -7,17 +7,17 @@ the :class:`~sim.core.bundles.RoundResult` it returns and the decisions it leave
 """
 
 import numpy as np
-from numba import njit
 
 from sim.core.bundles import PeriodResult, RoundResult
 from sim.core.decisions import (
     accepts,
     aspiration,
     climb,
-    crossings_table,
+    copy,
+    crossings_row,
     escalation_probability,
+    fill_contributions,
     first_ratification_refusal,
-    item_contributions,
     package_index,
     red_line_holds,
     run_status,
@@ -26,27 +26,34 @@ from sim.core.decisions import (
     utility_table,
 )
 from sim.core.enums import RoundOutcome, Rung
+from sim.core.jit import kernel
 from sim.core.protocols import amend, no_amendment
 
 
-@njit(cache=True)
+@kernel
 def start_run(k, draws, rules, state):
     """Set ``state`` to the start of run ``k``: this run's utility of every package, which
     red lines bind and which packages cross them, the reservations at the starting rung, the
-    opening text."""
+    opening text. An actor's row of ``state.crosses`` is recomputed only when it held a red
+    line in the run before or holds one now (otherwise it is all False already; ``new_state``
+    starts it so)."""
     actors = draws.actors
     for a in range(state.reservations.shape[0]):
-        contributions = item_contributions(actors.values[k, a], actors.salience[k, a], state.contributions)
+        contributions = fill_contributions(actors.values[k, a], actors.salience[k, a], state.contributions)
         utility_table(contributions, rules.n_levels, state.utility_table[a])
         state.reservations[a] = actors.reservation[k, a]
+        stale = False
         for i in range(state.held.shape[1]):
+            stale = stale or state.held[a, i]
             state.held[a, i] = red_line_holds(draws.events.u_red_line[k, a, i], actors.red_lines_hold[k, a, i])
-    crossings_table(state.held, rules.red_line_levels, rules.packages, state.crosses)
-    state.text[:] = rules.opening
+            stale = stale or state.held[a, i]
+        if stale:
+            crossings_row(state.held[a], rules.red_line_levels[a], rules.packages, state.crosses[a])
+    copy(rules.opening, state.text)
     state.rung[0] = rules.start_rung
 
 
-@njit(cache=True)
+@kernel
 def aspirations_at(t, k, draws, state, out):
     """Every actor's aspiration in round ``t`` at its current (shifted) reservation."""
     actors = draws.actors
@@ -57,7 +64,7 @@ def aspirations_at(t, k, draws, state, out):
         )  # fmt: skip
 
 
-@njit(cache=True)
+@kernel
 def evaluate(t, k, draws, rules, state):
     """Step 1: every actor's utility of the text, its aspiration in round ``t`` (at the
     current reservation), whether its yes is needed and whether it accepts (utility at least
@@ -75,7 +82,7 @@ def evaluate(t, k, draws, rules, state):
     return blocker
 
 
-@njit(cache=True)
+@kernel
 def play_round(t, k, draws, rules, state, protocol):
     """Round ``t`` of run ``k``: evaluate; agree (then ratify) or escalate; amend.
 
@@ -109,21 +116,21 @@ def play_round(t, k, draws, rules, state, protocol):
         return RoundResult(t, outcome, blocker, rung_before, rung, gap, p_climb, u_climb, steps, no_amendment())
     # 4. amend, at aspirations after this round's shifts (unchanged if no rung was climbed)
     if rung == rung_before:
-        state.amend_aspirations[:] = state.aspirations
+        copy(state.aspirations, state.amend_aspirations)
     else:
         aspirations_at(t, k, draws, state, state.amend_aspirations)
     amendment = amend(protocol, t, k, draws, rules, state)
     return RoundResult(t, RoundOutcome.CONTINUE, blocker, rung_before, rung, gap, p_climb, u_climb, steps, amendment)
 
 
-@njit(cache=True)
+@kernel
 def enters_aftermath(result, state):
     """DESIGN.md, "After the talks": talks that ran out of rounds with neither agreement nor
     war go on as a crisis (a run already at rung 3 plays no aftermath)."""
     return result.outcome == RoundOutcome.LAST_ROUND and state.rung[0] < Rung.FULL_SCALE_INVASION
 
 
-@njit(cache=True)
+@kernel
 def play_period(period, k, draws, rules, state):
     """Aftermath period ``period`` (1, 2, ...) of run ``k``: the escalating actor climbs one
     rung iff ``u_after < sigma(beta0 + beta_gap * gap_end + beta_time)``, with ``gap_end =
@@ -145,22 +152,23 @@ def play_period(period, k, draws, rules, state):
     return PeriodResult(period, p_climb, u_climb, rung_before, rung, ended)
 
 
-@njit(cache=True)
+@kernel
 def record_outcome(k, result, periods, state, out):
     """Row ``k`` of the outcome arrays from a run's last round, the aftermath periods it
     played and its final state."""
     out.status[k] = run_status(result.outcome, state.rung[0])
     out.aftermath[k] = periods
-    out.red_lines_held[k, :, :] = state.held
+    for a in range(state.held.shape[0]):
+        copy(state.held[a], out.red_lines_held[k, a])
     out.rounds[k] = result.t
     out.highest_rung[k] = state.rung[0]
     out.blocker[k] = result.blocker
-    out.package[k, :] = state.text
-    out.utility[k, :] = state.utilities
-    out.accepted[k, :] = state.accepted
+    copy(state.text, out.package[k])
+    copy(state.utilities, out.utility[k])
+    copy(state.accepted, out.accepted[k])
 
 
-@njit(cache=True)
+@kernel
 def simulate(draws, rules, state, out, protocol):
     """Every run of a chunk, round after round until one ends the run (the batch engine)."""
     for k in range(out.status.shape[0]):

@@ -20,4 +20,10 @@ def get_engine(name: str):
     return run_chunk
 
 
-__all__ = ["Outcomes", "get_engine"]
+def plays_on_threads(name: str) -> bool:
+    """Whether a chunk of the named engine can be split over threads: the batch engine's
+    compiled loop releases the GIL (:mod:`sim.core.jit`); the Mesa engine's Python does not."""
+    return name == "batch"
+
+
+__all__ = ["Outcomes", "get_engine", "plays_on_threads"]

@@ -84,6 +84,6 @@ def test_progress_pieces_give_the_same_outcomes_byte_for_byte(tmp_path, engine, 
     plain = run_monte_carlo(scenario, protocol, engine, mc, tmp_path / "plain", container)
     steps: list[int] = []
     stepped = run_monte_carlo(scenario, protocol, engine, mc, tmp_path / "stepped", container, progress=steps.append)
-    assert sum(steps) == n_runs and len(steps) > len(mc.chunks())  # pieces inside the chunks
+    assert sum(steps) == n_runs and len(steps) > len(list(mc.chunks()))  # pieces inside the chunks
     assert (tmp_path / "stepped" / "outcomes.parquet").read_bytes() == (tmp_path / "plain" / "outcomes.parquet").read_bytes()
     assert stepped == plain

@@ -27,10 +27,11 @@ import importlib
 import pkgutil
 from functools import cache
 
-from numba import njit, types
+from numba import types
 from numba.extending import overload
 
 from sim.core.bundles import Amendment
+from sim.core.jit import kernel
 
 
 def amend(protocol, t, k, draws, rules, state):
@@ -56,7 +57,7 @@ def register(tag_class, implementation):
     return tag_class(0)
 
 
-@njit(cache=True)
+@kernel
 def no_amendment():
     """Step 4 that leaves the text as it is."""
     return Amendment(False, -1, 0, -1, -1, 0, 0, 0.0, 0, 0.0, 0, 0, 0, 0)

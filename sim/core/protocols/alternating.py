@@ -8,11 +8,10 @@ the US included. The West speaks with the utility of ``protocol.west_speaker``.
 
 from collections import namedtuple
 
-from numba import njit
-
 from sim.core.bundles import Amendment
 from sim.core.protocols import register
-from sim.core.decisions import accepts
+from sim.core.decisions import accepts, copy
+from sim.core.jit import kernel
 
 NAME = "alternating"
 ONE_ROUND = False
@@ -20,14 +19,14 @@ ANTICIPATES = False  # honours protocol.anticipate_ratification
 SPEAKER = True
 
 
-@njit(cache=True)
+@kernel
 def proposer_of(t, east, west):
     """Who proposes in step 4 of round ``t``: the East (the escalating actor) in odd rounds,
     the West's speaker in even rounds."""
     return east if t % 2 == 1 else west
 
 
-@njit(cache=True)
+@kernel
 def best_offer(proposer, rules, state):
     """The package with the highest utility for ``proposer`` among those that every actor in
     ``state.needs_yes`` whose yes the package needs accepts at ``state.amend_aspirations``
@@ -50,16 +49,17 @@ def best_offer(proposer, rules, state):
     return best, candidates
 
 
-@njit(cache=True)
+@kernel
 def amend(t, k, draws, rules, state):
     """This round's proposer offers its best package the other side accepts; if there is
     none, the text stays."""
     proposer = proposer_of(t, rules.escalator, rules.west_speaker)
-    state.needs_yes[:] = True
+    for a in range(state.needs_yes.shape[0]):
+        state.needs_yes[a] = True
     state.needs_yes[rules.escalator] = proposer != rules.escalator  # the East needs the West's yes only
     offer, candidates = best_offer(proposer, rules, state)
     if offer >= 0:
-        state.text[:] = rules.packages[offer]
+        copy(rules.packages[offer], state.text)
     return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
 
 

@@ -3,11 +3,10 @@ negotiating text; DESIGN.md, "Protocols")."""
 
 from collections import namedtuple
 
-from numba import njit
-
 from sim.core.bundles import Amendment
 from sim.core.protocols import register
 from sim.core.decisions import package_index, ratifier_refuses
+from sim.core.jit import kernel
 
 NAME = "single_text"
 ONE_ROUND = False
@@ -15,7 +14,7 @@ ANTICIPATES = True  # honours protocol.anticipate_ratification
 SPEAKER = False
 
 
-@njit(cache=True)
+@kernel(inline="always")
 def text_rank(index, biases, rules, state):
     """The mediator's rank of package ``index`` at ``state.amend_aspirations``: (how many
     refuse it, the shortfall ``sum max(0, asp_a - U_a)`` of its must-say-yes actors in actor
@@ -48,7 +47,7 @@ def text_rank(index, biases, rules, state):
     return refusals, shortfall, refusing, anticipated
 
 
-@njit(cache=True)
+@kernel
 def ranks_better(refusals, shortfall, best_refusals, best_shortfall):
     """Lexicographic comparison of two ranks; strictly better only."""
     if refusals != best_refusals:
@@ -56,7 +55,7 @@ def ranks_better(refusals, shortfall, best_refusals, best_shortfall):
     return shortfall < best_shortfall
 
 
-@njit(cache=True)
+@kernel
 def amend(t, k, draws, rules, state):
     """The mediator's amendment: among the one-step amendments, in the order item 1 up, item 1
     down, item 2 up, ..., the best-ranked (:func:`text_rank`; ties to the first) replaces the

@@ -4,9 +4,8 @@ draws (DESIGN.md, "Protocols")."""
 
 from collections import namedtuple
 
-from numba import njit
-
 from sim.core.protocols import no_amendment, register
+from sim.core.jit import kernel
 
 NAME = "ultimatum"
 ONE_ROUND = True
@@ -14,7 +13,7 @@ ANTICIPATES = False  # honours protocol.anticipate_ratification
 SPEAKER = False
 
 
-@njit(cache=True)
+@kernel
 def amend(t, k, draws, rules, state):
     """Never called (the one round is the last); the text stays."""
     return no_amendment()

@@ -1,0 +1,23 @@
+"""How the round is compiled: ``@kernel`` is ``njit`` with the options the hot loop needs.
+
+- ``cache=True``: compiled once per machine, kept on disk (:mod:`sim.core`).
+- ``_nrt=False``: no reference counting. Every array of a bundle handed to a compiled
+  function is otherwise incremented and decremented with an atomic instruction at each call;
+  with a few dozen arrays per bundle, that was 61% of the batch engine's time (measured with
+  ``perf`` on ``lieven_2022``, 7 Dec 2026). The round never allocates, so it needs no
+  reference counting; the price is that it cannot write ``a[:] = b`` (``decisions.copy``) or
+  call a function that allocates (``decisions.fill_contributions``, not ``item_contributions``).
+- ``nogil=True``: a chunk's runs can be played on several threads at once
+  (:mod:`sim.engines.batch`).
+
+Functions the round calls are compiled with the caller's options, so ``decisions`` keeps
+plain ``njit(cache=True)`` for the callers that allocate (explorer tables).
+"""
+
+from numba import njit
+
+
+def kernel(function=None, **options):
+    """``@kernel`` or ``@kernel(inline="always")``: ``njit`` with the options above."""
+    decorate = njit(cache=True, nogil=True, _nrt=False, **options)
+    return decorate if function is None else decorate(function)
