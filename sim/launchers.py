@@ -174,20 +174,32 @@ def check_sweep_dir(overrides: list[str], cfg: DictConfig) -> None:
                 )  # fmt: skip
 
 
-def check_launch(args: list[str]) -> None:
-    """Check the launcher (for ``-m``) and the output directory of a command line."""
+def check_launch(args: list[str]) -> tuple[str, Path] | None:
+    """Check the launcher (for ``-m``) and the output directory of a command line; return the
+    output directory's field (``hydra.run.dir`` or ``hydra.sweep.dir``) and path, resolved
+    once (``${now:...}`` included), or ``None`` if the command writes nothing."""
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
-        return
+        return None
     overrides, flags = split_args(args)
     cfg = compose_with_hydra(first_values(overrides))
     multirun = bool(flags & {"-m", "--multirun"}) or str(cfg.hydra.mode).endswith("MULTIRUN")
     if multirun:
         check_launcher(cfg)
     if flags & {"--cfg", "-c"}:
-        return  # prints the config, writes nothing
+        return None  # prints the config, writes nothing
     field = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    check_writable(Path(str(OmegaConf.select(cfg, field))), field)
+    out_dir = Path(str(OmegaConf.select(cfg, field)))
+    check_writable(out_dir, field)
     if multirun:
         check_sweep_dir(overrides, cfg)
+    return field, out_dir.resolve()
+
+
+def pin_output_dir(args: list[str], field: str, out_dir: Path) -> list[str]:
+    """``args`` with ``field`` set to ``out_dir`` (replacing any value given): Hydra then
+    writes where :func:`check_launch` looked, and where negsim took the writer's lock, even
+    when the directory's name holds the time (``${now:...}``)."""
+    quoted = str(out_dir).replace("\\", "\\\\").replace("'", "\\'")
+    return [arg for arg in args if not arg.startswith(f"{field}=")] + [f"{field}='{quoted}'"]
 
 
