@@ -12,16 +12,18 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
+import re
 from pathlib import Path
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 
+from sim import scenario_file
 from sim.config import register_configs
 from sim.errors import ConfigError
+from sim.limits import check_jobs
 from sim.montecarlo import MonteCarlo, config_hash
 from sim.protocols import Protocol, check_protocol_fits, protocol_from_dict
-from sim.scenario import Scenario, scenario_from_dict
+from sim.scenario import Scenario, check_size, scenario_from_dict
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 SCHEME = "negsim-scenarios"
@@ -55,6 +57,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     protocol = protocol_from_dict(container["protocol"])
     check_protocol_fits(scenario, protocol)
     mc = MonteCarlo(**container["mc"])
+    check_jobs(mc.n_jobs)
     engine = container["engine"]["name"]
     if engine not in ("batch", "mesa"):
         raise ConfigError("engine.name", engine, "unknown engine; use 'batch' or 'mesa'")
@@ -70,24 +73,27 @@ def expand_scenario_file(args: list[str]) -> list[str]:
             out.append(arg)
             continue
         path = Path(arg.split("=", 1)[1]).expanduser()
-        if not path.is_file():
-            raise ConfigError("scenario_file", str(path), "no such file")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError("scenario_file", str(path), f"not valid YAML{where}") from None
+        data = scenario_file.load(path)
         if not isinstance(data, dict):
             raise ConfigError("scenario_file", str(path), "must hold a YAML mapping (a scenario)")
+        check_size(data)  # before Hydra composes it
         if data.get("name") != path.stem:
             raise ConfigError("scenario.name", data.get("name"), f"must equal the file name without .yaml ({path.stem!r})")
         from hydra_plugins.negsim_scenarios import BUNDLED
 
         if (BUNDLED / f"{path.stem}.yaml").exists() and (BUNDLED / f"{path.stem}.yaml").resolve() != path.resolve():
             raise ConfigError("scenario_file", str(path), "its name clashes with a bundled scenario; rename the file")
-        out += [f"scenario_file={path.resolve()}", f"scenario={path.stem}", f"hydra.searchpath=[{SCHEME}://{path.resolve()}]"]
+        file, stem = quoted(str(path.resolve())), quoted(path.stem)
+        out += [f"scenario_file={file}", f"scenario={stem}", f"hydra.searchpath=[{quoted(f'{SCHEME}://{path.resolve()}')}]"]
     return out
+
+
+def quoted(value: str) -> str:
+    """``value`` as a value of Hydra's override grammar: bare if it is plain ASCII (so that
+    ``.hydra/overrides.yaml`` reads as before), else quoted (a non-ASCII file name, a space)."""
+    if re.fullmatch(r"[A-Za-z0-9_./:+@~-]*", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 CHECKED_HASHES: dict[tuple[str, ...], str] = {}  # sorted task overrides of a job -> config hash

@@ -37,6 +37,7 @@ from sim.configure import (
     composition_error,
     hydra_context,
     job_key,
+    quoted,
 )
 from sim.errors import ConfigError
 from sim.montecarlo import config_hash
@@ -199,7 +200,6 @@ def pin_output_dir(args: list[str], field: str, out_dir: Path) -> list[str]:
     """``args`` with ``field`` set to ``out_dir`` (replacing any value given): Hydra then
     writes where :func:`check_launch` looked, and where negsim took the writer's lock, even
     when the directory's name holds the time (``${now:...}``)."""
-    quoted = str(out_dir).replace("\\", "\\\\").replace("'", "\\'")
-    return [arg for arg in args if not arg.startswith(f"{field}=")] + [f"{field}='{quoted}'"]
+    return [arg for arg in args if not arg.startswith(f"{field}=")] + [f"{field}={quoted(str(out_dir))}"]
 
 
