@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import difflib
 import itertools
 import re
 from pathlib import Path
@@ -169,13 +170,30 @@ def composition_error(error: BaseException, overrides: list[str]) -> ConfigError
     if culprit is None:
         culprit = next((o for o in overrides if f"'{o.split('=', 1)[0].lstrip('+~')}'" in str(error)), None)
     if "Could not find" in text or "Could not load" in text:
-        text = text.replace("In 'config': ", "")
+        text = text.replace("In 'config': ", "") + choices_hint(str(error), text)
     elif cause is not None and full_key:
-        text = f"{full_key}: {first_line(cause)}"
+        text = first_line(cause) if culprit is not None else f"{full_key}: {first_line(cause)}"
     if culprit is None:
         return ConfigError("command line", " ".join(overrides), text)
     field, _, value = culprit.partition("=")
     return ConfigError(field, value, text)
+
+
+def available_options(text: str, group: str) -> list[str]:
+    """The options Hydra lists under ``Available options in 'GROUP':`` in an error's text."""
+    return re.findall(r"^\t(\S+)$", text.partition(f"Available options in '{group}':")[2].split("\n\n")[0], re.MULTILINE)
+
+
+def choices_hint(full_text: str, line: str) -> str:
+    """``; the choices are a, b (did you mean 'a'?)`` for Hydra's "Could not find 'GROUP/NAME'"."""
+    found = re.search(r"Could not find '([^']+)/([^'/]+)'", line)
+    if found is None:
+        return ""
+    options = available_options(full_text, found.group(1))
+    if not options:
+        return ""
+    close = difflib.get_close_matches(found.group(2), options, n=1)
+    return f"; the choices are {', '.join(options)}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 # --- a scenario file on its own (negsim-scenarios) --------------------------------------------

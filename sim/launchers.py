@@ -22,13 +22,13 @@ The launcher is checked only for a sweep (``-m``/``--multirun``): a single run d
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
 from sim.configure import (
+    available_options,
     CHECKED_HASHES,
     FLAGS_WITH_VALUE,
     FLAGS_WITHOUT_CHECK,
@@ -86,7 +86,7 @@ def compose_with_hydra(overrides: list[str]) -> DictConfig:
             text = str(error)
             choice = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra/launcher=")), None)
             if choice is not None and f"Could not find 'hydra/launcher/{choice}'" in text:
-                available = re.findall(r"^\t(\S+)$", text.partition("Available options in 'hydra/launcher':")[2], re.MULTILINE)
+                available = available_options(text, "hydra/launcher")
                 raise ConfigError(
                     "hydra/launcher", choice,
                     f"no such launcher: its plugin is not installed and conf/hydra/launcher/ has no such file "
