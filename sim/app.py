@@ -14,6 +14,7 @@ terminal once a run has taken 2 s (:func:`wants_progress`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -29,6 +30,7 @@ from sim import rundir
 from sim.configure import CONF_DIR, build, check_command_line, expand_scenario_file
 from sim.errors import EXIT_ENVIRONMENT, ConfigError, describe_os_error
 from sim.launchers import check_launch, pin_output_dir
+from sim.limits import fit_jobs
 from sim.montecarlo import SCHEMA_VERSION, config_hash, run_monte_carlo
 from sim.protocols import deadline_warning
 
@@ -40,9 +42,11 @@ def run(cfg: DictConfig, out_dir: Path, progress: bool = False) -> dict:
     """Run the configured Monte Carlo into ``out_dir`` and draw its figures (before
     ``summary.json``, which is written last); ``progress``: show a progress bar."""
     scenario, protocol, engine, mc, container = build(cfg)
-    warning = deadline_warning(scenario, protocol)
-    if warning:
-        log.warning(warning)
+    n_jobs, jobs_warning = fit_jobs(mc.n_jobs)  # the cores of the machine the job runs on
+    mc = dataclasses.replace(mc, n_jobs=n_jobs)
+    for warning in (deadline_warning(scenario, protocol), jobs_warning):
+        if warning:
+            log.warning(warning)
     out_dir.mkdir(parents=True, exist_ok=True)
     bar = _progress_bar(mc.n_runs, scenario.name) if progress else None
 

@@ -21,7 +21,6 @@ from omegaconf import DictConfig, OmegaConf
 from sim import scenario_file
 from sim.config import register_configs
 from sim.errors import ConfigError
-from sim.limits import check_jobs
 from sim.montecarlo import MonteCarlo, config_hash
 from sim.protocols import Protocol, check_protocol_fits, protocol_from_dict
 from sim.scenario import Scenario, check_size, scenario_from_dict
@@ -58,7 +57,6 @@ def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     protocol = protocol_from_dict(container["protocol"])
     check_protocol_fits(scenario, protocol)
     mc = MonteCarlo(**container["mc"])
-    check_jobs(mc.n_jobs)
     engine = container["engine"]["name"]
     if engine not in ("batch", "mesa"):
         raise ConfigError("engine.name", engine, "unknown engine; use 'batch' or 'mesa'")

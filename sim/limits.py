@@ -83,7 +83,12 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def check_jobs(n_jobs: int) -> None:
+def fit_jobs(n_jobs: int) -> tuple[int, str]:
+    """``mc.n_jobs`` fitted to the cores available where the job runs, and a warning if it
+    was lowered. Fitted, not refused: a sweep is checked on the machine that submits it (a
+    cluster's login node), which may have fewer cores than the one that runs it; the result
+    does not depend on ``mc.n_jobs`` (it is not part of the config hash)."""
     cores = available_cores()
-    if n_jobs > cores:
-        raise ConfigError("mc.n_jobs", n_jobs, f"more workers than the {cores} cores available here; use at most {cores}")
+    if n_jobs <= cores:
+        return n_jobs, ""
+    return cores, f"mc.n_jobs={n_jobs}: only {cores} cores are available here; using {cores} workers"

@@ -56,20 +56,30 @@ def test_the_package_bound_can_be_raised_and_checked(monkeypatch):
         check_size({"items": _items(2)})
 
 
-def test_check_jobs(monkeypatch):
+@pytest.mark.parametrize("requested, used, warned", [(1, 1, False), (2, 2, False), (3, 2, True), (999, 2, True)])
+def test_fit_jobs(monkeypatch, requested, used, warned):
     monkeypatch.setattr(limits, "available_cores", lambda: 2)
-    limits.check_jobs(2)
-    with pytest.raises(ConfigError, match="mc.n_jobs: more workers than the 2 cores available here; use at most 2"):
-        limits.check_jobs(3)
+    n_jobs, warning = limits.fit_jobs(requested)
+    assert n_jobs == used and bool(warning) == warned
+    assert not warned or f"mc.n_jobs={requested}: only 2 cores" in warning
+
+
+def test_negsim_runs_with_more_jobs_than_cores_on_the_cores_it_has(tmp_path, monkeypatch):
+    """The issue's mc.n_jobs=999: no worker beyond the cores, a warning, the same results."""
+    monkeypatch.setattr(limits, "available_cores", lambda: 1)
+    out = tmp_path / "run"
+    result = run_in_process("sim", ["mc.n_jobs=999", "mc.n_runs=300", "figures=false", "quiet=true", f"hydra.run.dir={out}"], tmp_path)
+    assert result.returncode == 0, result.describe()
+    assert "mc.n_jobs=999: only 1 cores are available here; using 1 workers" in result.stdout + result.stderr
+    assert (out / "summary.json").is_file()
 
 
 @pytest.mark.parametrize(
     "args, field",
     [
-        (["mc.n_jobs=999"], "mc.n_jobs"),
         (["+scenario.items.big.levels=[" + ",".join(f"l{k}" for k in range(101)) + "]"], "scenario.items.big.levels"),
     ],
-    ids=["n_jobs", "levels_from_the_command_line"],
+    ids=["levels_from_the_command_line"],
 )
 def test_negsim_refuses_with_one_line(tmp_path, args, field):
     result = run_in_process("sim", [*args, "mc.n_runs=100", f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
