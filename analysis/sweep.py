@@ -22,8 +22,12 @@ It writes, in PATH:
   with two, heatmaps of P(agreement) and P(war); with more, the same heatmaps for two of them (``--x``,
   ``--y``; by default the first two swept keys) in a small-multiples grid, one panel per
   combination of the others, and a note naming the choice.
-- ``report.md``: the table and the figures, and every run that failed (no ``summary.json``)
-  or is incomplete (a ``*.partial`` file), and jobs missing from a basic sweep.
+- ``report.md``: the table and the figures, and every run that failed (no ``summary.json``,
+  or results that do not read back: :func:`sim.rundir.inspect`) or is incomplete (its
+  ``INCOMPLETE`` marker, a ``*.partial`` file), and jobs missing from a basic sweep.
+
+With no complete run at all, it writes nothing and exits with status 2 and one line naming
+the first run directory and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import pandas as pd
 import yaml
 
 from analysis.report import status_label, war_estimate
-from sim import atomic
+from sim import atomic, rundir
 from sim.core.enums import STATUS_NAMES
 from sim.summary import P_WAR_CAPTION
 
@@ -125,26 +129,15 @@ def read_run(run: Path) -> RunDir:
             problems.append(".hydra/overrides.yaml is not valid YAML")
     else:
         problems.append("no .hydra/overrides.yaml")
-    partial = sorted(str(p.relative_to(run)) for p in run.rglob("*.partial"))
-    summary = None
-    summary_file = run / "summary.json"
-    state = "ok"
-    if not summary_file.is_file():
-        state = "failed"
+    summary, why = rundir.inspect(run)
+    state = "ok" if summary is not None else "failed"
+    if summary is None:
         other = [name for name in ANALYSIS_OUTPUTS if (run / name).is_file()]
-        if other:
-            problems.insert(0, f"no summary.json: an analysis run ({other[0]}), not a negsim run")
-        else:
-            problems.insert(0, "no summary.json (the run failed or is still running)")
-    else:
-        try:
-            summary = json.loads(summary_file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            state = "failed"
-            problems.insert(0, "summary.json is not valid JSON")
-    if partial:
-        state = "incomplete" if state == "ok" else state
-        problems.append("unfinished files: " + ", ".join(partial))
+        if not (run / rundir.SUMMARY).is_file() and other:
+            why = f"no summary.json: an analysis run ({other[0]}), not a negsim run"
+        elif why.startswith(("unfinished files", f"marked {rundir.MARKER}")):
+            state = "incomplete"
+        problems.insert(0, why)
     if state == "ok" and problems:
         state = "incomplete"
     return RunDir(
@@ -221,6 +214,9 @@ def read_sweep(root: Path) -> Sweep:
     if not paths:
         raise ReportError(f"{root}: no Hydra run directory (a folder with .hydra/) here or below")
     runs = [read_run(p) for p in paths]
+    if not any(run.state == "ok" for run in runs):
+        more = f" (and {len(runs) - 1} more run directories, none complete)" if len(runs) > 1 else ""
+        raise ReportError(f"{runs[0].path}: {runs[0].problem}{more}")
     keys: list[str] = []
     for run in runs:
         for key in run.overrides:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim import configure
+from sim import configure, rundir
 from sim.configure import build
 from sim.montecarlo import MonteCarlo, map_jobs, run_monte_carlo
 
@@ -51,9 +51,13 @@ def compose_many(overrides: list[list[str]]) -> list:
 def run(scenario: str = "lieven_2022", protocol: str | dict | None = None, engine: str | None = None,
         n_runs: int | None = None, seed: int | None = None, overrides=(), out_dir: Path | None = None) -> dict:
     """Run the Monte Carlo of a scenario and return its summary; with ``out_dir``, also write
-    ``outcomes.parquet`` and ``summary.json`` there (no figures)."""
+    ``outcomes.parquet`` and ``summary.json`` there (no figures), holding the directory's
+    writer lock (:func:`sim.rundir.one_writer`) while it does."""
     scenario_, protocol_, engine_, mc, container = build(compose(scenario, protocol, engine, n_runs, seed, overrides))
-    return run_monte_carlo(scenario_, protocol_, engine_, mc, out_dir, container)
+    if out_dir is None:
+        return run_monte_carlo(scenario_, protocol_, engine_, mc, None, container)
+    with rundir.one_writer(out_dir):
+        return run_monte_carlo(scenario_, protocol_, engine_, mc, out_dir, container)
 
 
 def sweep_points(overrides: list[str]) -> list[tuple[str, ...]]:

@@ -13,6 +13,8 @@ terminal once a run has taken 2 s (:func:`wants_progress`).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -26,8 +28,9 @@ from omegaconf import DictConfig
 import sim
 from sim import rundir
 from sim.configure import CONF_DIR, build, check_command_line, expand_scenario_file
-from sim.errors import ConfigError
-from sim.launchers import check_launch
+from sim.errors import EXIT_ENVIRONMENT, ConfigError, describe_os_error
+from sim.launchers import check_launch, pin_output_dir
+from sim.limits import fit_jobs
 from sim.montecarlo import SCHEMA_VERSION, config_hash, run_monte_carlo
 from sim.protocols import deadline_warning
 
@@ -39,9 +42,11 @@ def run(cfg: DictConfig, out_dir: Path, progress: bool = False) -> dict:
     """Run the configured Monte Carlo into ``out_dir`` and draw its figures (before
     ``summary.json``, which is written last); ``progress``: show a progress bar."""
     scenario, protocol, engine, mc, container = build(cfg)
-    warning = deadline_warning(scenario, protocol)
-    if warning:
-        log.warning(warning)
+    n_jobs, jobs_warning = fit_jobs(mc.n_jobs)  # the cores of the machine the job runs on
+    mc = dataclasses.replace(mc, n_jobs=n_jobs)
+    for warning in (deadline_warning(scenario, protocol), jobs_warning):
+        if warning:
+            log.warning(warning)
     out_dir.mkdir(parents=True, exist_ok=True)
     bar = _progress_bar(mc.n_runs, scenario.name) if progress else None
 
@@ -107,22 +112,40 @@ def completed_point(cfg: DictConfig) -> Path | None:
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         done = completed_point(cfg)
         if done is not None:
             log.info("skipping (complete: %s)", done)
             return
-        run(cfg, Path(HydraConfig.get().runtime.output_dir), progress=wants_progress(cfg))
+        with rundir.one_writer(out_dir):  # a sweep's point; a single run's is held by main()
+            run(cfg, out_dir, progress=wants_progress(cfg))
     except ConfigError as error:
         _fail(error)
     except rundir.RunDirError as error:
         log.error("negsim: error: %s", error)
         raise
+    except OSError as error:  # disk full, permission denied, a folder gone read-only
+        _fail(f"{describe_os_error(error)} (run directory {out_dir}, left marked {rundir.MARKER})", EXIT_ENVIRONMENT)
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception | str, status: int = 2) -> None:
     print(f"negsim: error: {error}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(status)
+
+
+@contextlib.contextmanager
+def _one_writer(launch: tuple[str, Path] | None):
+    """The writer's lock on the output directory (a single run's, or a sweep's), taken before
+    Hydra writes anything there; a single run's directory is marked incomplete at once."""
+    if launch is None:
+        yield
+        return
+    field, out_dir = launch
+    with rundir.one_writer(out_dir):
+        if field == "hydra.run.dir":
+            rundir.mark_incomplete(out_dir)
+        yield
 
 
 def main() -> None:
@@ -131,8 +154,16 @@ def main() -> None:
     try:
         args = expand_scenario_file(args)
         check_command_line(args)
-        check_launch(args)
+        launch = check_launch(args)
     except ConfigError as error:
         _fail(error)
+    if launch is not None:
+        args = pin_output_dir(args, *launch)
     sys.argv = [sys.argv[0], *args]
-    _hydra_main()
+    try:
+        with _one_writer(launch):
+            _hydra_main()
+    except rundir.RunDirBusy as error:
+        _fail(error)
+    except OSError as error:
+        _fail(describe_os_error(error), EXIT_ENVIRONMENT)

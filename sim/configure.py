@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import difflib
 import itertools
+import re
 from pathlib import Path
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 
+from sim import scenario_file
 from sim.config import register_configs
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, config_hash
 from sim.protocols import Protocol, check_protocol_fits, protocol_from_dict
-from sim.scenario import Scenario, scenario_from_dict
+from sim.scenario import Scenario, check_size, scenario_from_dict
 
 CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 SCHEME = "negsim-scenarios"
@@ -70,24 +72,27 @@ def expand_scenario_file(args: list[str]) -> list[str]:
             out.append(arg)
             continue
         path = Path(arg.split("=", 1)[1]).expanduser()
-        if not path.is_file():
-            raise ConfigError("scenario_file", str(path), "no such file")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError("scenario_file", str(path), f"not valid YAML{where}") from None
+        data = scenario_file.load(path)
         if not isinstance(data, dict):
             raise ConfigError("scenario_file", str(path), "must hold a YAML mapping (a scenario)")
+        check_size(data)  # before Hydra composes it
         if data.get("name") != path.stem:
             raise ConfigError("scenario.name", data.get("name"), f"must equal the file name without .yaml ({path.stem!r})")
         from hydra_plugins.negsim_scenarios import BUNDLED
 
         if (BUNDLED / f"{path.stem}.yaml").exists() and (BUNDLED / f"{path.stem}.yaml").resolve() != path.resolve():
             raise ConfigError("scenario_file", str(path), "its name clashes with a bundled scenario; rename the file")
-        out += [f"scenario_file={path.resolve()}", f"scenario={path.stem}", f"hydra.searchpath=[{SCHEME}://{path.resolve()}]"]
+        file, stem = quoted(str(path.resolve())), quoted(path.stem)
+        out += [f"scenario_file={file}", f"scenario={stem}", f"hydra.searchpath=[{quoted(f'{SCHEME}://{path.resolve()}')}]"]
     return out
+
+
+def quoted(value: str) -> str:
+    """``value`` as a value of Hydra's override grammar: bare if it is plain ASCII (so that
+    ``.hydra/overrides.yaml`` reads as before), else quoted (a non-ASCII file name, a space)."""
+    if re.fullmatch(r"[A-Za-z0-9_./:+@~-]*", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 CHECKED_HASHES: dict[tuple[str, ...], str] = {}  # sorted task overrides of a job -> config hash
@@ -163,13 +168,30 @@ def composition_error(error: BaseException, overrides: list[str]) -> ConfigError
     if culprit is None:
         culprit = next((o for o in overrides if f"'{o.split('=', 1)[0].lstrip('+~')}'" in str(error)), None)
     if "Could not find" in text or "Could not load" in text:
-        text = text.replace("In 'config': ", "")
+        text = text.replace("In 'config': ", "") + choices_hint(str(error), text)
     elif cause is not None and full_key:
-        text = f"{full_key}: {first_line(cause)}"
+        text = first_line(cause) if culprit is not None else f"{full_key}: {first_line(cause)}"
     if culprit is None:
         return ConfigError("command line", " ".join(overrides), text)
     field, _, value = culprit.partition("=")
     return ConfigError(field, value, text)
+
+
+def available_options(text: str, group: str) -> list[str]:
+    """The options Hydra lists under ``Available options in 'GROUP':`` in an error's text."""
+    return re.findall(r"^\t(\S+)$", text.partition(f"Available options in '{group}':")[2].split("\n\n")[0], re.MULTILINE)
+
+
+def choices_hint(full_text: str, line: str) -> str:
+    """``; the choices are a, b (did you mean 'a'?)`` for Hydra's "Could not find 'GROUP/NAME'"."""
+    found = re.search(r"Could not find '([^']+)/([^'/]+)'", line)
+    if found is None:
+        return ""
+    options = available_options(full_text, found.group(1))
+    if not options:
+        return ""
+    close = difflib.get_close_matches(found.group(2), options, n=1)
+    return f"; the choices are {', '.join(options)}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 # --- a scenario file on its own (negsim-scenarios) --------------------------------------------

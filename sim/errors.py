@@ -1,4 +1,14 @@
-"""The one exception type that a user's input can raise, reported as a single line."""
+"""The one exception type that a user's input can raise, reported as a single line; the
+one-line wording of a fault of the machine (disk full, permission denied); the exit statuses.
+
+Exit status 2 is bad input (the person can fix the command or the file), 1 a fault of the
+environment (the same command may work on another day or machine).
+"""
+
+import errno
+
+EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 1
 
 
 class ConfigError(ValueError):
@@ -13,3 +23,14 @@ class ConfigError(ValueError):
         self.value = value
         self.reason = reason
         super().__init__(f"{field}: {reason} (got {value!r})")
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for an operating-system error: the path (or paths) and the cause, e.g.
+    ``/runs/x/outcomes.parquet.partial: No space left on device``."""
+    cause = error.strerror or (errno.errorcode.get(error.errno, "") if error.errno else "")
+    if not cause:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        cause = lines[0] if lines else type(error).__name__
+    paths = [str(p) for p in (error.filename, error.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {cause}" if paths else cause

@@ -339,11 +339,13 @@ def audit_file(path: Path, table: dict[str, Source], checker: QuoteChecker) -> A
     from sim.configure import check_scenario_structure  # noqa: PLC0415 (OmegaConf, when first needed)
     from sim.scenario import scenario_from_dict  # noqa: PLC0415
 
+    from sim.scenario_file import load  # noqa: PLC0415
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        data = load(path)  # plain data only (no anchors, no ${...}), size-bounded
+    except ConfigError as error:
         audit = Audit(path, path.stem, None, False)
-        audit.violations.append(Finding("invalid", "", f"{path} cannot be read as YAML ({error.__class__.__name__})"))
+        audit.violations.append(Finding("invalid", "", f"{path} cannot be read as a scenario file ({error.reason})"))
         return audit
     if not isinstance(data, dict):
         audit = Audit(path, path.stem, None, False)

@@ -22,13 +22,13 @@ The launcher is checked only for a sweep (``-m``/``--multirun``): a single run d
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
 from sim.configure import (
+    available_options,
     CHECKED_HASHES,
     FLAGS_WITH_VALUE,
     FLAGS_WITHOUT_CHECK,
@@ -37,6 +37,7 @@ from sim.configure import (
     composition_error,
     hydra_context,
     job_key,
+    quoted,
 )
 from sim.errors import ConfigError
 from sim.montecarlo import config_hash
@@ -85,7 +86,7 @@ def compose_with_hydra(overrides: list[str]) -> DictConfig:
             text = str(error)
             choice = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra/launcher=")), None)
             if choice is not None and f"Could not find 'hydra/launcher/{choice}'" in text:
-                available = re.findall(r"^\t(\S+)$", text.partition("Available options in 'hydra/launcher':")[2], re.MULTILINE)
+                available = available_options(text, "hydra/launcher")
                 raise ConfigError(
                     "hydra/launcher", choice,
                     f"no such launcher: its plugin is not installed and conf/hydra/launcher/ has no such file "
@@ -174,20 +175,31 @@ def check_sweep_dir(overrides: list[str], cfg: DictConfig) -> None:
                 )  # fmt: skip
 
 
-def check_launch(args: list[str]) -> None:
-    """Check the launcher (for ``-m``) and the output directory of a command line."""
+def check_launch(args: list[str]) -> tuple[str, Path] | None:
+    """Check the launcher (for ``-m``) and the output directory of a command line; return the
+    output directory's field (``hydra.run.dir`` or ``hydra.sweep.dir``) and path, resolved
+    once (``${now:...}`` included), or ``None`` if the command writes nothing."""
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
-        return
+        return None
     overrides, flags = split_args(args)
     cfg = compose_with_hydra(first_values(overrides))
     multirun = bool(flags & {"-m", "--multirun"}) or str(cfg.hydra.mode).endswith("MULTIRUN")
     if multirun:
         check_launcher(cfg)
     if flags & {"--cfg", "-c"}:
-        return  # prints the config, writes nothing
+        return None  # prints the config, writes nothing
     field = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    check_writable(Path(str(OmegaConf.select(cfg, field))), field)
+    out_dir = Path(str(OmegaConf.select(cfg, field)))
+    check_writable(out_dir, field)
     if multirun:
         check_sweep_dir(overrides, cfg)
+    return field, out_dir.resolve()
+
+
+def pin_output_dir(args: list[str], field: str, out_dir: Path) -> list[str]:
+    """``args`` with ``field`` set to ``out_dir`` (replacing any value given): Hydra then
+    writes where :func:`check_launch` looked, and where negsim took the writer's lock, even
+    when the directory's name holds the time (``${now:...}``)."""
+    return [arg for arg in args if not arg.startswith(f"{field}=")] + [f"{field}={quoted(str(out_dir))}"]
 
 

@@ -76,6 +76,11 @@ class OutcomesWriter:
             self._target.commit()
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self._target.discard()
+        """Drop the partial file, even when closing it fails too (a full disk)."""
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        except OSError:
+            pass  # the error that stopped the run is the one to report
+        finally:
+            self._target.discard()

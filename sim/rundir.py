@@ -1,13 +1,23 @@
-"""Run directories: when their results are complete, and finding complete ones again.
+"""Run directories: one writer each, when their results are complete, and finding complete
+ones again.
 
-A run directory is **complete** when it holds ``summary.json`` and no ``INCOMPLETE`` marker
-(and ``outcomes.parquet`` when the run saved outcomes). :func:`begin` writes the marker and
-removes any old ``summary.json`` and ``outcomes.parquet`` before a run writes anything;
-the run then writes ``outcomes.parquet`` and its figures; :func:`finish` writes
+**One writer.** :func:`one_writer` holds an exclusive lock on the directory's ``.negsim.lock``
+(``fcntl.flock``, released by the kernel when the process ends, however it ends) for as long as
+a run writes there; the file holds the writer's pid. A second writer gets
+:class:`RunDirBusy`, naming the directory and that pid. ``negsim`` takes it before Hydra writes
+anything (``.hydra/``, the log), :func:`sim.api.run` around its run.
+
+**Complete.** A run directory is complete (:func:`inspect`) when it has no ``INCOMPLETE``
+marker and no ``*.partial`` file, its ``summary.json`` parses as a JSON object with its
+``config`` and ``n_runs``, and, when the run saved outcomes, ``outcomes.parquet`` reads back
+(its footer and its ``run`` column) with exactly ``n_runs`` rows. :func:`begin` writes the
+marker and removes any old ``summary.json`` and ``outcomes.parquet`` before a run writes
+anything; the run then writes ``outcomes.parquet`` and its figures; :func:`finish` writes
 ``summary.json`` last (under a temporary name, renamed into place) and only then removes the
 marker. So a run killed at any moment leaves either complete results or a directory that is
 plainly incomplete (the marker, and no ``summary.json``), never a complete-looking
-``summary.json`` beside missing or stale results.
+``summary.json`` beside missing or stale results; and results damaged afterwards (a
+truncated or rewritten file) are not taken for complete ones.
 
 A sweep is resumed by re-running the same command with the same ``hydra.sweep.dir``: each
 point looks in that directory for a complete run with its own config hash
@@ -18,9 +28,12 @@ Results are found by what they are, not by the directory they are in.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sim import atomic
@@ -29,6 +42,7 @@ from sim.errors import ConfigError
 SUMMARY = "summary.json"
 OUTCOMES = "outcomes.parquet"
 MARKER = "INCOMPLETE"
+LOCK = ".negsim.lock"
 MARKER_TEXT = (
     "This run has not finished (or was interrupted): its results are incomplete.\n"
     "summary.json is written last, when everything else is in place, and this file is then removed.\n"
@@ -40,13 +54,67 @@ class RunDirError(RuntimeError):
     """A run directory that must not be written (it holds another config's complete results)."""
 
 
+class RunDirBusy(RunDirError):
+    """Another process is writing into the run directory (it holds its lock)."""
+
+    def __init__(self, out_dir: Path, pid: int | None) -> None:
+        self.out_dir, self.pid = Path(out_dir), pid
+        who = f"process {pid}" if pid is not None else "another process"
+        super().__init__(f"{out_dir} is being written by {who} (another negsim run): wait for it to end, or choose another output directory")
+
+
+_HELD: dict[Path, list[int]] = {}  # directory -> [lock file descriptor, depth], in this process
+
+
+@contextlib.contextmanager
+def one_writer(out_dir: Path) -> Iterator[Path]:
+    """Hold ``out_dir``'s writer lock (creating the directory) while the block runs; raises
+    :class:`RunDirBusy` at once if another process holds it. Re-entrant within a process."""
+    out_dir = Path(out_dir).resolve()
+    if out_dir in _HELD:
+        _HELD[out_dir][1] += 1
+        try:
+            yield out_dir
+        finally:
+            _HELD[out_dir][1] -= 1
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)  # no O_TRUNC: the pid stays
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunDirBusy(out_dir, _read_pid(fd)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD[out_dir] = [fd, 1]
+        try:
+            yield out_dir
+        finally:
+            del _HELD[out_dir]
+            os.ftruncate(fd, 0)  # a finished writer leaves an empty lock file (reruns stay byte-identical)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _read_pid(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
 def begin(out_dir: Path) -> None:
     """Mark ``out_dir`` incomplete and remove the completeness-bearing files of an older run."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    mark_incomplete(out_dir)
     for name in (SUMMARY, OUTCOMES):
         (out_dir / name).unlink(missing_ok=True)
+
+
+def mark_incomplete(out_dir: Path) -> None:
+    """Write the ``INCOMPLETE`` marker (creating the directory)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(out_dir / MARKER, MARKER_TEXT)
 
 
 def finish(out_dir: Path, summary: dict) -> None:
@@ -58,19 +126,62 @@ def finish(out_dir: Path, summary: dict) -> None:
 
 def read_complete(run_dir: Path) -> dict | None:
     """The summary of a complete run directory, or ``None`` if it is not complete."""
+    return inspect(run_dir)[0]
+
+
+def inspect(run_dir: Path) -> tuple[dict | None, str]:
+    """``(summary, "")`` for a complete run directory (module docstring), else ``(None, why)``."""
     run_dir = Path(run_dir)
     if (run_dir / MARKER).exists():
-        return None
+        return None, f"marked {MARKER} (the run has not finished, or was interrupted)"
+    partial = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob(f"*{atomic.SUFFIX}"))
+    if partial:
+        return None, "unfinished files: " + ", ".join(partial)
     try:
-        summary = json.loads((run_dir / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(summary, dict) or not isinstance(summary.get("config"), dict):
-        return None
-    saves_outcomes = (summary["config"].get("mc") or {}).get("save_outcomes", True)
-    if saves_outcomes and not (run_dir / OUTCOMES).is_file():
-        return None
-    return summary
+        text = (run_dir / SUMMARY).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, f"no {SUMMARY} (the run failed or is still running)"
+    except (OSError, UnicodeDecodeError) as error:
+        return None, f"{SUMMARY} cannot be read ({_cause(error)})"
+    try:
+        summary = json.loads(text)
+    except ValueError as error:
+        return None, f"{SUMMARY} is not valid JSON ({error})"
+    if not isinstance(summary, dict):
+        return None, f"{SUMMARY} holds a JSON {type(summary).__name__}, not an object"
+    n_runs = summary.get("n_runs")
+    if not isinstance(summary.get("config"), dict) or isinstance(n_runs, bool) or not isinstance(n_runs, int):
+        return None, f"{SUMMARY} lacks its config or n_runs (not a negsim summary)"
+    if (summary["config"].get("mc") or {}).get("save_outcomes", True):
+        problem = _outcomes_problem(run_dir / OUTCOMES, n_runs)
+        if problem:
+            return None, problem
+    return summary, ""
+
+
+def _outcomes_problem(path: Path, n_runs: int) -> str:
+    """Why ``outcomes.parquet`` does not hold ``n_runs`` rows that read back, or ``""``."""
+    import pyarrow as pa  # noqa: PLC0415 (only a reader needs it; not every command start)
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    if not path.is_file():
+        return f"no {OUTCOMES}"
+    try:
+        file = pq.ParquetFile(path)
+        rows = file.metadata.num_rows
+        read = file.read(columns=["run"]).num_rows
+    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
+        return f"{OUTCOMES} cannot be read ({_cause(error)})"
+    if rows != n_runs or read != n_runs:
+        return f"{OUTCOMES} has {rows} rows but {SUMMARY} says n_runs={n_runs}"
+    return ""
+
+
+def _cause(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def _may_hold(path: Path, config_hash: str) -> bool:

@@ -18,6 +18,7 @@ from itertools import product
 
 import numpy as np
 
+from sim import limits
 from sim.core import decisions
 from sim.core.enums import RUNG_NAMES, Rung
 from sim.errors import ConfigError
@@ -168,9 +169,29 @@ def _names(node: object, path: str, known: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(node)
 
 
+def check_size(data: object, where: str = "scenario") -> None:
+    """The bounds of :mod:`sim.limits` on plain scenario data: levels per item, actors, the
+    number of packages. Cheap (it counts), so it runs before anything else reads the data:
+    first in :func:`scenario_from_dict`, and on a scenario file before it is composed."""
+    if not isinstance(data, Mapping):
+        return
+    items = data.get("items")
+    if isinstance(items, Mapping):
+        counts = []
+        for name, spec in items.items():
+            levels = spec.get("levels") if isinstance(spec, Mapping) else None
+            if isinstance(levels, (list, tuple)):
+                limits.check_levels(f"{where}.items.{name}.levels", len(levels))
+                counts.append(len(levels))
+        limits.check_packages(f"{where}.items", counts)
+    if isinstance(data.get("actors"), Mapping):
+        limits.check_actors(f"{where}.actors", len(data["actors"]))
+
+
 def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
     """Validate plain scenario data (a dict, as from YAML or ``OmegaConf.to_container``)."""
     data = _mapping(data, where)
+    check_size(data, where)
     name = str(_required(data, "name", where))
     as_of = parse_as_of(data.get("as_of"), f"{where}.as_of")
     backtest = data.get("backtest", False)

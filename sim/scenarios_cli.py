@@ -29,13 +29,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-import yaml
 
-from sim import evidence
+from sim import evidence, scenario_file
 from sim.core.enums import RUNG_NAMES
 from sim.errors import ConfigError
 from sim.priors import EVIDENCE, Prior
-from sim.scenario import Actor, Scenario, scenario_from_dict
+from sim.scenario import Actor, Scenario, check_size, scenario_from_dict
 
 PROG = "negsim-scenarios"
 SUFFIXES = (".yaml", ".yml")
@@ -72,16 +71,10 @@ def check_structure(data: dict) -> dict:
 def load_file(path: Path) -> Scenario:
     """Read and validate a scenario file; every error names the file."""
     shown = str(path)
-    if not path.is_file():
-        raise ScenarioFileError(f"{shown}: no such file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioFileError(f"{shown}: not valid YAML{where}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioFileError(f"{shown}: cannot be read ({error.__class__.__name__})") from None
+        data = scenario_file.load(path)
+    except ConfigError as error:  # the file's own checks (sim.scenario_file) or a limit
+        raise ScenarioFileError(f"{shown}: {error.reason}") from None
     if not isinstance(data, dict):
         raise ScenarioFileError(f"{shown}: must hold a YAML mapping (a scenario), got {type(data).__name__}")
     try:
@@ -89,6 +82,7 @@ def load_file(path: Path) -> Scenario:
             raise ConfigError(
                 "scenario.name", data.get("name"), f"must equal the file name without .yaml ({path.stem!r})"
             )
+        check_size(data)  # before the structured config reads it all
         return scenario_from_dict(check_structure(data))
     except ConfigError as error:
         raise ScenarioFileError(f"{shown}: {error}") from None

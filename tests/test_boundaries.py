@@ -29,6 +29,7 @@ HYDRA_ALLOWED = {
     "sim/configure.py",  # composing conf/, build(cfg), command-line checks: shared by the entry points
     "sim/config.py",  # the structured configs (schema)
     "sim/launchers.py",  # negsim's pre-launch checks of Hydra's launcher and directories
+    "sim/scenario_file.py",  # reads a scenario file with OmegaConf's YAML loader, as Hydra reads conf/
     "sim/teaching/transcript.py",  # the negsim-transcript command
     "sim/teaching/dashboard.py",  # the negsim-dashboard command composes configs
     "analysis/_tool.py",  # the Hydra app of negsim-explore, -optimize and -sensitivity

@@ -47,8 +47,13 @@ class ScenarioSource(ConfigSource):
         file = self._files().get(self._option(config_path) or "")
         if file is None:
             raise ConfigLoadError(f"Scenario not found: {config_path}")
-        with open(file, encoding="utf-8") as stream:
-            config = OmegaConf.load(stream)
+        from sim.scenario_file import load  # plain data only: no anchors, no ${...} (its docstring)
+
+        try:
+            data = load(Path(file))
+        except ValueError as error:  # sim.errors.ConfigError
+            raise ConfigLoadError(str(error)) from None
+        config = OmegaConf.create(data if data is not None else {})
         return ConfigResult(config=config, path=self.full_path(), provider=self.provider, header={"package": GROUP})
 
     def available(self) -> bool:

@@ -33,6 +33,8 @@ import argparse
 import copy
 import json
 import os
+import socket
+import sys
 import threading
 import time
 from functools import lru_cache
@@ -41,10 +43,11 @@ from pathlib import Path
 import numpy as np
 
 from analysis.figures import STATUS_COLOURS
-from sim.errors import ConfigError
+from sim.errors import EXIT_ENVIRONMENT, ConfigError
 
 DEFAULT_PORT = 5006
 DEFAULT_HOST = "127.0.0.1"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_RUNS = 20_000
 MAX_RUNS = 200_000
 PLAY_PERIOD_MS = 900
@@ -807,7 +810,7 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, show: bool = False
     import panel as pn
 
     pn.config.inline = False  # assets from this server's /static/, never a CDN
-    if host in ("127.0.0.1", "localhost", "::1"):
+    if host in LOOPBACK:
         origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     else:  # a classroom server (--host 0.0.0.0): students' browsers reach it by its address
         origins = ["*"]
@@ -822,9 +825,42 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, show: bool = False
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def check_address(parser: argparse.ArgumentParser, host: str, port: int) -> None:
+    """A port that exists (exit 2) and that this machine lets us listen on (exit 1: taken,
+    or not ours to bind), tried before the server starts; a warning for a non-loopback host."""
+    if not 1 <= port <= 65535:
+        parser.error(f"--port: {port} is not a port number (1 to 65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        parser.error(f"--host: cannot resolve {host!r} ({error.strerror})")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            print(f"{parser.prog}: error: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+            sys.exit(EXIT_ENVIRONMENT)
+    if host not in LOOPBACK:
+        print(
+            f"{parser.prog}: warning: listening on {host}, not only this machine: anyone who can reach "
+            f"port {port} can use the dashboard (and its CPU)",
+            file=sys.stderr,
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``negsim-dashboard``)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="negsim-dashboard", description="Teaching dashboard in the browser (offline)."
     )
     parser.add_argument(
@@ -858,6 +894,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(
             f"--protocol: unknown protocol {args.protocol!r}; use one of {protocol_names()}"
         )
+    check_address(parser, args.host, args.port)
     serve(
         args.port,
         args.host,

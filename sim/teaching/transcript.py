@@ -638,6 +638,8 @@ def transcript_schema():
 def replay_from_config(cfg: DictConfig) -> Replay:
     """The run ``cfg.run`` of the Monte Carlo that ``cfg`` configures, played to the end."""
     scenario, protocol, _engine, mc, _container = configure.build(cfg)
+    if cfg.run >= mc.n_runs:
+        raise ConfigError("run", cfg.run, f"beyond the Monte Carlo's runs: mc.n_runs={mc.n_runs} numbers them 0 to {mc.n_runs - 1}")
     return Replay(scenario, protocol, mc.seed, cfg.run).play()
 
 

@@ -215,3 +215,47 @@ def test_typed_override_values():
     assert sweep_module._typed(["1", "2.5"]) == [1, 2.5]
     assert sweep_module._typed(["1", "abc"]) == ["1", "abc"]
     assert sweep_module.override_key("+foo.bar=3") == ("foo.bar", "3")
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+DAMAGED = [  # (id, damage to a run directory, text of the error line)
+    ("summary_a_json_list", lambda run: (run / "summary.json").write_text("[1, 2]"), "JSON list"),
+    ("summary_truncated", lambda run: _truncate(run / "summary.json"), "not valid JSON"),
+    ("summary_not_utf8", lambda run: (run / "summary.json").write_bytes(b"\xff\xfe{"), "cannot be read"),
+    ("outcomes_corrupt", lambda run: (run / "outcomes.parquet").write_bytes(b"PAR1 not parquet"), "outcomes.parquet cannot be read"),
+    ("outcomes_truncated", lambda run: _truncate(run / "outcomes.parquet"), "outcomes.parquet cannot be read"),
+    ("outcomes_missing", lambda run: (run / "outcomes.parquet").unlink(), "no outcomes.parquet"),
+    (
+        "row_count_differs",
+        lambda run: (run / "summary.json").write_text(
+            json.dumps({**json.loads((run / "summary.json").read_text()), "n_runs": 151})
+        ),
+        "has 150 rows but summary.json says n_runs=151",
+    ),
+    ("marked_incomplete", lambda run: (run / "INCOMPLETE").write_text(""), "INCOMPLETE"),
+]
+
+
+@pytest.mark.parametrize("damage, text", [pytest.param(d, t, id=i) for i, d, t in DAMAGED])
+def test_damaged_results_are_one_line_exit_2(sweep_dir, tmp_path, capsys, damage, text):
+    """A damaged single run: no report, one line naming the run directory and the cause."""
+    run = _copy(sweep_dir, tmp_path / "damaged", [0]) / "0"
+    damage(run)
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(run), "--no-figures"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 2
+    assert len(err) == 1 and str(run) in err[0] and text in err[0], err
+    assert not (run / "report.md").exists()
+
+
+def test_a_damaged_point_of_a_sweep_is_listed_as_failed(sweep_dir, tmp_path):
+    root = _copy(sweep_dir, tmp_path / "some", [0, 1])
+    (root / "1" / "outcomes.parquet").write_bytes(b"garbage")
+    result = report(root, figures=False)
+    states = {run.path.name: (run.state, run.problem) for run in result["sweep"].runs}
+    assert states["0"] == ("ok", "")
+    assert states["1"][0] == "failed" and "outcomes.parquet cannot be read" in states["1"][1]

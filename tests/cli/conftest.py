@@ -68,10 +68,18 @@ def scenario_data():
     return load
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a mapping shared by two keys twice, not as an anchor and an alias (which a
+    scenario file may not hold: sim.scenario_file)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def dump_scenario(data: object, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(data, handle, sort_keys=False, allow_unicode=True)
+        yaml.dump(data, handle, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
     return path
 
 

@@ -282,3 +282,27 @@ def test_bad_input_in_a_process_of_its_own(case: Case, tmp_path: Path, negsim, s
     """End to end: ``python -m sim`` started as a process, as from a shell (its stderr is the
     process's, with whatever an interpreter's start-up and imports print)."""
     _check_bad_input(case, tmp_path, negsim, scenario_data, write_scenario, process=True)
+
+
+CHOICES = [  # (id, override, field, the choices listed, the suggestion)
+    ("protocol_typo", "protocol=singel_text", "protocol", "alternating, single_text, ultimatum", "did you mean 'single_text'?"),
+    ("engine_typo", "engine=bach", "engine", "batch, mesa", "did you mean 'batch'?"),
+    ("scenario_typo", "scenario=lieven", "scenario", "lieven_2022", "did you mean 'lieven_2022'?"),
+    ("mc_group_unknown", "mc=huge", "mc", "default", None),
+]
+
+
+@pytest.mark.parametrize("override, field, choices, suggestion", [pytest.param(*c[1:], id=c[0]) for c in CHOICES])
+def test_a_typo_in_a_group_lists_the_choices(tmp_path, negsim, override, field, choices, suggestion):
+    result = negsim([override, N_RUNS, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.describe()
+    assert lines[0].startswith(f"negsim: error: {field}: ") and f"the choices are {choices}" in lines[0] or choices in lines[0], lines
+    assert suggestion is None or suggestion in lines[0], lines
+
+
+@pytest.mark.parametrize("override, key", [("mc.n_runs=abc", "mc.n_runs"), ("mc.seed=x", "mc.seed")])
+def test_no_repeated_key_prefix(tmp_path, negsim, override, key):
+    result = negsim([override, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    line = result.stderr.strip()
+    assert result.returncode == 2 and line.count(key) == 1, result.describe()

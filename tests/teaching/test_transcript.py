@@ -210,3 +210,15 @@ def test_narrates_red_lines_the_aftermath_and_anticipated_ratification(tmp_path)
     assert f"**Aftermath periods:** {periods[k]}" in text
     scenario, protocol, *_ = build(compose("hawks_and_doves"))
     assert "counted for its ratifier, which would refuse the text" in Replay(scenario, protocol, 0, 0).play().markdown()
+
+
+@pytest.mark.parametrize("run, refused", [(100, True), (250, True), (99, False)], ids=["first_past_the_end", "far_past", "last"])
+def test_a_run_past_mc_n_runs_is_refused(run_script, tmp_path, run, refused):
+    """Runs are numbered 0 .. mc.n_runs - 1; a number past them is named, not narrated."""
+    done = run_script("negsim-transcript", [f"run={run}", "mc.n_runs=100", "quiet=true", f"hydra.run.dir={tmp_path / 'out'}"], tmp_path)
+    if not refused:
+        assert done.returncode == 0, done.describe()
+        return
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.describe()
+    assert lines[0].startswith("negsim-transcript: error: run: ") and "mc.n_runs=100" in lines[0] and f"got {run}" in lines[0]
