@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ import sim
 from sim import rundir
 from sim.engines import Outcomes, get_engine, plays_on_threads
 from sim.errors import ConfigError
+from sim.limits import available_cores
 from sim.outputs import OutcomesWriter, outcomes_table
 from sim.protocols import Protocol
 from sim.sampling import BLOCK_SIZE, draw
@@ -33,11 +33,6 @@ SCHEMA_VERSION = 1
 T = TypeVar("T")
 PROGRESS_SECONDS = 0.5  # aim of one progress step inside a chunk (sequential runs with a progress hook)
 MIN_THREAD_RUNS = 2_048  # a chunk is split over threads only in pieces at least this long
-
-
-def available_cores() -> int:
-    """Cores this process may run on (a SLURM or container CPU set counts, not the machine's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
