@@ -51,8 +51,11 @@ def compose_config(overrides: list[str], return_hydra_config: bool = False) -> D
 
 def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     """Turn a composed config into validated objects (raises :class:`ConfigError`)."""
-    container = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
-    container.pop("hydra", None)
+    container = {  # without ``hydra``, whose sweep fields cannot be resolved outside a sweep
+        key: OmegaConf.to_container(node, resolve=True, throw_on_missing=False) if OmegaConf.is_config(node) else node
+        for key, node in cfg.items_ex(resolve=True)
+        if key != "hydra"
+    }
     scenario = scenario_from_dict(container["scenario"])
     protocol = protocol_from_dict(container["protocol"])
     check_protocol_fits(scenario, protocol)
@@ -122,15 +125,19 @@ def config_overrides(args: list[str]) -> list[str]:
     return overrides
 
 
-def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
-    """Every job's config overrides: the product of the values of each sweep override."""
+def parse_overrides(overrides: list[str]) -> list:
+    """Hydra's parse of command-line overrides; a grammar error is one line."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    overrides = config_overrides(args)
     try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
+        return OverridesParser.create().parse_overrides(overrides)
     except Exception as error:  # Hydra's override grammar: report its first line only
         raise ConfigError("command line", " ".join(overrides), first_line(error)) from None
+
+
+def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
+    """Every job's config overrides: the product of the values of each sweep override."""
+    parsed = parse_overrides(config_overrides(args))
     choices = [
         [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
         for o in parsed

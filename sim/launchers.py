@@ -175,14 +175,16 @@ def check_sweep_dir(overrides: list[str], cfg: DictConfig) -> None:
                 )  # fmt: skip
 
 
-def check_launch(args: list[str]) -> tuple[str, Path] | None:
+def check_launch(args: list[str], cfg: DictConfig | None = None) -> tuple[str, Path] | None:
     """Check the launcher (for ``-m``) and the output directory of a command line; return the
     output directory's field (``hydra.run.dir`` or ``hydra.sweep.dir``) and path, resolved
-    once (``${now:...}`` included), or ``None`` if the command writes nothing."""
+    once (``${now:...}`` included), or ``None`` if the command writes nothing. ``cfg``: the
+    command line already composed with Hydra's config (:func:`compose_with_hydra`)."""
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return None
     overrides, flags = split_args(args)
-    cfg = compose_with_hydra(first_values(overrides))
+    if cfg is None:
+        cfg = compose_with_hydra(first_values(overrides))
     multirun = bool(flags & {"-m", "--multirun"}) or str(cfg.hydra.mode).endswith("MULTIRUN")
     if multirun:
         check_launcher(cfg)

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
 
 from sim.errors import ConfigError
 from sim.parameters import Range
@@ -68,6 +67,8 @@ class Prior:
         if self.dist == "normal":
             return p["mean"]
         if self.dist == "truncnormal":
+            from scipy import stats
+
             return float(stats.truncnorm.mean(*self._standard_bounds(), loc=p["mean"], scale=p["sd"]))
         return p["low"] + (p["high"] - p["low"]) * p["a"] / (p["a"] + p["b"])
 
@@ -77,6 +78,8 @@ class Prior:
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Inverse CDF at ``u`` (an array of uniforms in (0, 1))."""
+        from scipy import special  # here, not at import: a command that draws nothing starts faster
+
         p = self.params
         if self.dist == "fixed":
             return np.full(np.shape(u), p["value"], dtype=np.float64)
@@ -98,6 +101,8 @@ def _truncated_standard_normal_ppf(u: np.ndarray, a: float, b: float) -> np.ndar
     it and through the survival function above it, so that neither tail loses digits. Many
     times faster than ``scipy.stats.truncnorm.ppf`` and equal to it to ~1e-12 in the body.
     """
+    from scipy import special
+
     lower, upper = special.ndtr(a), special.ndtr(b)
     upper_tail_a, upper_tail_b = special.ndtr(-a), special.ndtr(-b)
     below = lower + u * (upper - lower)

@@ -25,14 +25,13 @@ import numpy as np
 from sim.core.decisions import package_index, utility_tables
 from sim.core.enums import Status
 from sim.scenario import scenario_from_dict
-from sim.summary import is_war
+from sim.summary import Z95, is_war
 from sim.teaching.figures import save_figure
 from sim.teaching.words import item_words, level_words
 
 OUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "figures" / "teaching"
 SEED = 0
 EX1_RUN = 4  # us_response_2022, single_text, seed 0: agreement after 8 rounds of mediation
-Z95 = 1.959963984540054
 
 
 def fixed(path: str, value: float) -> list[str]:

@@ -236,6 +236,20 @@ def test_python_m_sim_is_negsim_and_a_seed_reproduces_byte_for_byte(base, base_m
     assert stdout[0] == stdout[1]
 
 
+def test_a_plain_run_composed_once_writes_what_hydra_main_writes(negsim, tmp_path_factory, base_module):
+    """A plain run (no flag, no sweep) is composed once and run with Hydra's ``run_job``
+    (:func:`sim.app.run_composed`); with a flag (``--config-name config``) Hydra's own
+    ``main`` composes and runs it. Both write the same results and the same ``.hydra/``."""
+    root = tmp_path_factory.mktemp("hydra_main")
+    out = root / "run"
+    by_hydra = Run(negsim(["--config-name", "config", *BASE, f"hydra.run.dir={out}"], cwd=root), out)
+    assert by_hydra.parquet.read_bytes() == base_module.parquet.read_bytes()
+    assert (by_hydra.out / "summary.json").read_bytes() == (base_module.out / "summary.json").read_bytes()
+    for name in ("config.yaml", "overrides.yaml", "hydra.yaml"):
+        texts = [(run.out / ".hydra" / name).read_text().replace(str(run.out.parent), "ROOT") for run in (by_hydra, base_module)]
+        assert texts[0] == texts[1], name
+
+
 # --- variants of the command line --------------------------------------------------------------
 
 
