@@ -29,8 +29,8 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 test: $(STAMP)  ## the whole test suite, slow tests included
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)  ## engine benchmark (benchmarks/bench_engines.py)
-	$(BIN)/python benchmarks/bench_engines.py $(ARGS)
+bench: $(STAMP)  ## every performance target, measured in one table (benchmarks/bench.py; writes benchmarks/results.json)
+	$(BIN)/python benchmarks/bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -124,12 +124,15 @@ def dashboard_seconds() -> float:
 
     dashboard = Dashboard()
     select = dashboard.offer_selects["nato_membership"]
-    choices = list(select.options)
-    state = {"at": 0}
+    options = select.options
+    choices = list(options.values()) if isinstance(options, dict) else list(options)
+    state = {"at": choices.index(select.value)}
 
     def change() -> None:
         state["at"] = (state["at"] + 1) % len(choices)
+        before = dashboard.summary
         select.value = choices[state["at"]]
+        assert dashboard.summary is not before, "the control change did not recompute"
 
     return median_seconds(change, 5)
 

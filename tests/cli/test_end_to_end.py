@@ -260,12 +260,14 @@ def chunked(negsim, tmp_path_factory) -> dict[str, Run]:
         "one_chunk": ["mc.chunk_size=100000"],
         "chunks_of_1000": ["mc.chunk_size=1000"],
         "two_jobs": ["mc.chunk_size=7000", "mc.n_jobs=2"],
+        "one_thread": ["mc.n_threads=1"],
+        "three_threads": ["mc.chunk_size=20000", "mc.n_threads=3"],  # pieces of 6,667 runs
     }
     return {name: _run(negsim, tmp_path_factory, name, [*args, *extra]) for name, extra in variants.items()}
 
 
 @pytest.mark.slow
-def test_chunk_size_and_jobs_do_not_change_results(chunked):
+def test_chunk_size_jobs_and_threads_do_not_change_results(chunked):
     reference = chunked["one_chunk"]
     assert pq.ParquetFile(reference.parquet).metadata.num_row_groups == 1
     assert pq.ParquetFile(chunked["chunks_of_1000"].parquet).metadata.num_row_groups == N_CHUNKED // 1000
@@ -273,7 +275,7 @@ def test_chunk_size_and_jobs_do_not_change_results(chunked):
     table = reference.table()
     assert table.num_rows == N_CHUNKED
     summary = {k: v for k, v in reference.summary.items() if k != "config"}
-    for name in ("chunks_of_1000", "two_jobs"):
+    for name in ("chunks_of_1000", "two_jobs", "one_thread", "three_threads"):
         other = chunked[name]
         assert other.table().equals(table), f"{name}: outcomes differ from one chunk"
         other_summary = other.summary
@@ -284,15 +286,15 @@ def test_chunk_size_and_jobs_do_not_change_results(chunked):
 
 def _without_chunking(summary: dict) -> dict:
     summary = json.loads(json.dumps(summary))
-    for key in ("chunk_size", "n_jobs"):
+    for key in ("chunk_size", "n_jobs", "n_threads"):
         summary["config"]["mc"].pop(key)
     return summary
 
 
 @pytest.mark.slow
-def test_chunk_size_and_jobs_do_not_change_summary_json(chunked):
+def test_chunk_size_jobs_and_threads_do_not_change_summary_json(chunked):
     reference = _without_chunking(chunked["one_chunk"].summary)
-    for name in ("chunks_of_1000", "two_jobs"):
+    for name in ("chunks_of_1000", "two_jobs", "one_thread", "three_threads"):
         assert _without_chunking(chunked[name].summary) == reference, name
 
 

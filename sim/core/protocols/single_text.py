@@ -3,6 +3,8 @@ negotiating text; DESIGN.md, "Protocols")."""
 
 from collections import namedtuple
 
+import numpy as np
+
 from sim.core.bundles import Amendment
 from sim.core.protocols import register
 from sim.core.decisions import package_index, ratifier_refuses
@@ -12,10 +14,17 @@ NAME = "single_text"
 ONE_ROUND = False
 ANTICIPATES = True  # honours protocol.anticipate_ratification
 SPEAKER = False
+NO_BOUND = 1 << 62  # more refusals than any text can have
 
 
 @kernel(inline="always")
 def text_rank(index, biases, rules, state):
+    """The mediator's rank of package ``index`` (:func:`rank_within`, counted in full)."""
+    return rank_within(index, biases, rules, state, NO_BOUND, np.inf)
+
+
+@kernel(inline="always")
+def rank_within(index, biases, rules, state, bound_refusals, bound_shortfall):
     """The mediator's rank of package ``index`` at ``state.amend_aspirations``: (how many
     refuse it, the shortfall ``sum max(0, asp_a - U_a)`` of its must-say-yes actors in actor
     order, who refuses it and whose ratifier is anticipated to refuse it, as bit masks). Lower
@@ -26,6 +35,10 @@ def text_rank(index, biases, rules, state):
     the mediator also counts every actor not already refusing whose ratifier would vote on the
     text and refuse it (``U_a + b_a < r_a``, current reservations); other actors' views do not
     enter (DESIGN.md, ``single_text``).
+
+    Counting stops as soon as the text cannot rank strictly better than ``(bound_refusals,
+    bound_shortfall)`` (both only grow actor by actor); the partial rank returned then does
+    not rank better either.
     """
     refusals, shortfall, refusing, anticipated = 0, 0.0, 0, 0
     utilities, aspirations = state.utility_table, state.amend_aspirations
@@ -44,6 +57,8 @@ def text_rank(index, biases, rules, state):
         if refuses:
             refusals += 1
             refusing |= 1 << a
+        if not ranks_better(refusals, shortfall, bound_refusals, bound_shortfall):
+            break
     return refusals, shortfall, refusing, anticipated
 
 
@@ -72,7 +87,7 @@ def amend(t, k, draws, rules, state):
             if level < 0 or level >= n_levels[i]:
                 continue
             candidates += 1
-            rank = text_rank(index + step * strides[i], biases, rules, state)
+            rank = rank_within(index + step * strides[i], biases, rules, state, best[0], best[1])
             if ranks_better(rank[0], rank[1], best[0], best[1]):
                 best, best_item, best_step = rank, i, step
     if best_item >= 0:

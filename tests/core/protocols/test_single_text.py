@@ -153,6 +153,24 @@ def test_text_rank_counts_refusals_and_shortfall(small):
     assert rank(small, asp, package(1, 1, 1)) == (2, 0.625, 0b0101, 0)
 
 
+def test_rank_within_stops_counting_only_where_the_text_cannot_rank_better(small):
+    """``rank_within``: the full rank when it is strictly better than the bound, otherwise a
+    partial one that is not better either (the mediator's choice is unchanged). (a1, b1, g1)
+    at these aspirations ranks (2, 0.625): us refuses first (short 0.375), then ukraine."""
+    rules, state = small
+    state.amend_aspirations[:] = [-0.0625, 0.375, -0.25, 0.0]
+    index, biases = d.package_index(package(1, 1, 1), rules.strides), np.zeros(4)
+    full = single_text.text_rank(index, biases, rules, state)
+    assert full == (2, 0.625, 0b0101, 0)
+    assert single_text.rank_within(index, biases, rules, state, 3, 0.0) == full  # better: counted in full
+    assert single_text.rank_within(index, biases, rules, state, 2, 0.7) == full
+    # the us's refusal alone already ties (1, 0.375) with the bound: counting stops there
+    assert single_text.rank_within(index, biases, rules, state, 1, 0.375) == (1, 0.375, 0b0001, 0)
+    for bound in [(1, 0.375), (2, 0.625), (0, 9.0)]:
+        partial = single_text.rank_within(index, biases, rules, state, *bound)
+        assert not single_text.ranks_better(partial[0], partial[1], *bound)
+
+
 def test_text_rank_ignores_actors_not_asked(small):
     """Actors not asked about a text do not enter its rank, however unhappy they are."""
     asp = [-0.0625, 0.375, -0.25, 0.875]
