@@ -63,7 +63,7 @@ def individually_rational(utilities: np.ndarray, reservations: np.ndarray, cross
     return (utilities >= reservations[:, :, None]).all(axis=1) & ~crosses.any(axis=1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pareto(utilities, ir, out):
     n, n_actors, n_packages = utilities.shape
     for k in range(n):

@@ -34,6 +34,7 @@ Outputs in the run directory: ``packages.parquet``/``.csv`` (one row per package
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,7 @@ from analysis.bargaining import (
 from sim.config import NegsimConf
 from sim.core.decisions import utility_tables
 from sim.errors import ConfigError
+from sim.limits import available_cores
 from sim.protocols import Protocol
 from sim.sampling import draw
 from sim.scenario import Scenario
@@ -113,29 +115,36 @@ def explore(
     ratified = np.zeros(n_packages, dtype=np.int64)
     gain = [np.zeros(len(s[0]), dtype=np.int64) for s in steps]
     loss = [np.zeros(len(s[0]), dtype=np.int64) for s in steps]
-    for start in range(0, n_runs, BLOCK):
-        stop = min(start + BLOCK, n_runs)
-        draws = draw(scenario, protocol, seed, start, stop)
+
+    def block(start: int) -> tuple:
+        """The sums and counts of draws ``start .. start + BLOCK - 1`` (a thread's job)."""
+        draws = draw(scenario, protocol, seed, start, min(start + BLOCK, n_runs))
         utilities = utility_tables(draws.actors.values, draws.actors.salience, scenario.n_levels)
         reservation = draws.actors.reservation[:, :, None]
         accepted = utilities >= reservation
-        u_sum += grid_sum(utilities)
-        u_sq += grid_sum(utilities * utilities)
-        r_sum += grid_sum(draws.actors.reservation)
-        hold_sum += grid_sum(draws.actors.red_lines_hold)
         held = held_red_lines(draws.events.u_red_line, draws.actors.red_lines_hold)
         crosses = crossings(held, red_line_levels, packages)  # (n, A, P)
-        tally.add(solve(utilities, draws.actors.reservation, crosses))
-        accept += accepted.sum(axis=0)
         agreed = ((accepted & ~crosses) | ~asked[None]).all(axis=1)  # (n, P)
         approves = (utilities + draws.actors.ratifier_bias[:, :, None] >= reservation) & ~crosses
-        approved = (approves | ~votes[None]).all(axis=1)
-        passed = agreed & approved
-        joint += agreed.sum(axis=0)
-        ratified += passed.sum(axis=0)
-        for k, (lower, upper) in enumerate(steps):
-            gain[k] += (passed[:, upper] & ~passed[:, lower]).sum(axis=0)
-            loss[k] += (~passed[:, upper] & passed[:, lower]).sum(axis=0)
+        passed = agreed & (approves | ~votes[None]).all(axis=1)
+        sums = (
+            grid_sum(utilities), grid_sum(utilities * utilities), grid_sum(draws.actors.reservation),
+            grid_sum(draws.actors.red_lines_hold), accepted.sum(axis=0), agreed.sum(axis=0), passed.sum(axis=0),
+        )  # fmt: skip
+        steps_up = [(passed[:, upper] & ~passed[:, lower]).sum(axis=0) for lower, upper in steps]
+        steps_down = [(~passed[:, upper] & passed[:, lower]).sum(axis=0) for lower, upper in steps]
+        return sums, steps_up, steps_down, solve(utilities, draws.actors.reservation, crosses)
+
+    # blocks on threads (numpy, scipy and the compiled kernels release the GIL); every sum is
+    # exact, so the result does not depend on the number of threads
+    with ThreadPoolExecutor(available_cores()) as pool:
+        for sums, steps_up, steps_down, solved in pool.map(block, range(0, n_runs, BLOCK)):
+            for total, part in zip((u_sum, u_sq, r_sum, hold_sum, accept, joint, ratified), sums):
+                total += part
+            for k in range(len(steps)):
+                gain[k] += steps_up[k]
+                loss[k] += steps_down[k]
+            tally.add(solved)
 
     n = n_runs
     eu, sd, eu_lo, eu_hi = mean_interval(u_sum, u_sq, n)

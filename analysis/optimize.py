@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,7 @@ from analysis.conditions import Condition, evaluate_all, parse_conditions
 from sim.api import MonteCarlo, map_jobs
 from sim.config import NegsimConf
 from sim.core.enums import STATUS_NAMES
+from sim.engines import plays_on_threads
 from sim.errors import ConfigError
 from sim.protocols import Protocol
 from sim.sampling import draw
@@ -173,6 +175,7 @@ def _chunk(
     stop: int,
     candidates: np.ndarray,
     payoff_actor: int,
+    threads: int = 1,
 ):
     """Negotiate runs ``start .. stop-1`` once per candidate opening offer, on one draw.
 
@@ -195,7 +198,9 @@ def _chunk(
     payoff_sq = np.zeros((len(candidates), n_actors), dtype=np.int64)
     payoff_runs = np.empty((len(candidates), n)) if payoff_actor >= 0 else None
     runs = np.arange(n)
-    for c, number in enumerate(candidates):
+
+    def negotiate(c: int) -> None:  # one opening offer over the chunk's runs (a thread's job)
+        number = candidates[c]
         variant = dataclasses.replace(
             scenario, opening_offer=tuple(int(level) for level in scenario.packages[number])
         )
@@ -212,6 +217,9 @@ def _chunk(
         payoff_sq[c] = grid_sum(payoff * payoff)
         if payoff_runs is not None:
             payoff_runs[c] = payoff[:, payoff_actor]
+
+    with ThreadPoolExecutor(threads) as pool:  # each candidate fills its own rows
+        list(pool.map(negotiate, range(len(candidates))))
     return status, war, payoff_sum, payoff_sq, payoff_runs
 
 
@@ -267,7 +275,7 @@ def search_offers(
     payoff_actor = actors.index(objective.target) if objective.kind == "utility" else -1
 
     jobs = [
-        (scenario, protocol, engine, mc.seed, start, stop, candidates, payoff_actor)
+        (scenario, protocol, engine, mc.seed, start, stop, candidates, payoff_actor, mc.threads if plays_on_threads(engine) else 1)
         for start, stop in mc.chunks()
     ]
     results = list(map_jobs(_chunk, jobs, mc.n_jobs))
