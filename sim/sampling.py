@@ -51,7 +51,8 @@ def open_uniforms(u: np.ndarray) -> np.ndarray:
     """Map [0, 1) into (0, 1), so that inverse CDFs stay finite: 0 moves up by half a grid
     step (2^-54); the largest uniform, 1 - 2^-53, stays where it is (adding 2^-54 to it
     would round to 1)."""
-    return np.minimum(u + 2.0**-54, LARGEST_UNIFORM)
+    out = u + 2.0**-54
+    return np.minimum(out, LARGEST_UNIFORM, out=out)
 
 
 EVENT_STREAMS = ("round.{t}", "deadline", "spill", "actors.{actor}.red_lines.{item}", "aftermath.{period}")
@@ -148,10 +149,14 @@ def _array(parameter: Parameter, scenario: Scenario, parameters: dict[str, np.nd
         "level": max(len(item.levels) for item in scenario.items),
         "rung": len(RUNG_NAMES),
     }
-    array = np.full((*(sizes[axis] for axis in parameter.shape.value), n), parameter.default)
+    shape = tuple(sizes[axis] for axis in parameter.shape.value)
+    array = np.empty((*shape, n))
+    drawn = np.zeros(shape, dtype=bool)
     for path, index in instances(parameter, scenario):
         if path in parameters:
             array[index] = parameters[path]
+            drawn[index] = True
+    array[~drawn] = parameter.default  # each entry written once: a chunk's arrays are large
     if parameter.whole:
         array = np.ceil(array).astype(np.int64)
     return _run_first(array)

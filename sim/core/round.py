@@ -34,20 +34,20 @@ from sim.core.protocols import amend, no_amendment
 def start_run(k, draws, rules, state):
     """Set ``state`` to the start of run ``k``: this run's utility of every package, which
     red lines bind and which packages cross them, the reservations at the starting rung, the
-    opening text. An actor's row of ``state.crosses`` is recomputed only when it held a red
-    line in the run before or holds one now (otherwise it is all False already; ``new_state``
-    starts it so)."""
+    opening text. An actor's row of ``state.crosses`` depends only on which of its red lines
+    hold, so it is recomputed only when that differs from the run before (``new_state``
+    starts with none held and no crossings)."""
     actors = draws.actors
     for a in range(state.reservations.shape[0]):
         contributions = fill_contributions(actors.values[k, a], actors.salience[k, a], state.contributions)
         utility_table(contributions, rules.n_levels, state.utility_table[a])
         state.reservations[a] = actors.reservation[k, a]
-        stale = False
+        changed = False
         for i in range(state.held.shape[1]):
-            stale = stale or state.held[a, i]
-            state.held[a, i] = red_line_holds(draws.events.u_red_line[k, a, i], actors.red_lines_hold[k, a, i])
-            stale = stale or state.held[a, i]
-        if stale:
+            holds = red_line_holds(draws.events.u_red_line[k, a, i], actors.red_lines_hold[k, a, i])
+            changed = changed or holds != state.held[a, i]
+            state.held[a, i] = holds
+        if changed:
             crossings_row(state.held[a], rules.red_line_levels[a], rules.packages, state.crosses[a])
     copy(rules.opening, state.text)
     state.rung[0] = rules.start_rung
