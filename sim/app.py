@@ -43,7 +43,7 @@ def run(cfg: DictConfig, out_dir: Path, progress: bool = False) -> dict:
     ``summary.json``, which is written last); ``progress``: show a progress bar."""
     scenario, protocol, engine, mc, container = build(cfg)
     n_jobs, jobs_warning = fit_jobs(mc.n_jobs)  # the cores of the machine the job runs on
-    mc = dataclasses.replace(mc, n_jobs=n_jobs)
+    mc = dataclasses.replace(mc, n_jobs=n_jobs, n_threads=mc.n_threads or (1 if shares_cores() else 0))
     for warning in (deadline_warning(scenario, protocol), jobs_warning):
         if warning:
             log.warning(warning)
@@ -71,6 +71,19 @@ def run(cfg: DictConfig, out_dir: Path, progress: bool = False) -> dict:
 
         print(format_summary(summary, out_dir))
     return summary
+
+
+LOCAL_PARALLEL_LAUNCHERS = (".JoblibLauncher", ".LocalLauncher")
+"""Launchers that run several points of a sweep at once on this machine (joblib,
+submitit_local); a SLURM task has cores of its own (its CPU set)."""
+
+
+def shares_cores() -> bool:
+    """Whether this job is a sweep point running beside others on the same cores: then its
+    default ``mc.n_threads`` is 1, not every core (which would oversubscribe them)."""
+    hydra_cfg = HydraConfig.get()
+    target = str(hydra_cfg.launcher.get("_target_", "")) if hydra_cfg.mode == RunMode.MULTIRUN else ""
+    return target.endswith(LOCAL_PARALLEL_LAUNCHERS)
 
 
 def wants_progress(cfg: DictConfig) -> bool:

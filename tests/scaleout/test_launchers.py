@@ -111,3 +111,34 @@ def test_slurm_example_config_makes_the_job_script(tmp_path):
     assert "#SBATCH --job-name=negsim" in text.splitlines(), text
     assert f"{sys.executable} -u -m submitit.core._submit" in text, text  # each task runs this Python
     assert not list((tmp_path / "sweep").rglob("summary.json"))
+
+
+@pytest.mark.parametrize(
+    "mode, target, shares",
+    [
+        ("RUN", "hydra._internal.core_plugins.basic_launcher.BasicLauncher", False),
+        ("MULTIRUN", "hydra._internal.core_plugins.basic_launcher.BasicLauncher", False),
+        ("MULTIRUN", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher", True),
+        ("MULTIRUN", "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher", True),
+        ("MULTIRUN", "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher", False),
+    ],
+)
+def test_points_beside_others_on_the_same_cores_default_to_one_thread(mode, target, shares):
+    """A point that a local parallel launcher runs beside others gets mc.n_threads = 1 by
+    default (every core per point would oversubscribe them); a SLURM task has its own CPU set."""
+    from hydra.conf import HydraConf
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from sim.app import shares_cores
+
+    hydra = OmegaConf.structured(HydraConf)
+    hydra.mode = RunMode[mode]
+    hydra.launcher = {"_target_": target}
+    saved = HydraConfig.instance().cfg
+    try:
+        HydraConfig.instance().set_config(OmegaConf.create({"hydra": hydra}))
+        assert shares_cores() is shares
+    finally:
+        HydraConfig.instance().cfg = saved
