@@ -19,38 +19,57 @@ from sim.parameters import column
 from sim.scenario import Scenario
 
 
+def _array(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A numpy column as an Arrow array over its buffers (``valid``: False where missing).
+
+    Not ``pa.array``: its first call imports pandas to check for pandas types, a third of a
+    second of every ``negsim`` command that pandas is not otherwise needed for."""
+    values = np.ascontiguousarray(values)
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    if values.dtype == np.bool_:  # Arrow packs booleans into bits
+        return pa.Array.from_buffers(pa.bool_(), len(values), [bitmap, pa.py_buffer(np.packbits(values, bitorder="little"))])
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [bitmap, pa.py_buffer(values)])
+
+
+def _strings(names: tuple[str, ...]) -> pa.Array:
+    """Arrow UTF-8 strings from their bytes and offsets (see :func:`_array`)."""
+    data = [name.encode("utf-8") for name in names]
+    offsets = np.concatenate([[0], np.cumsum([len(d) for d in data])]).astype(np.int32)
+    return pa.Array.from_buffers(pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
 def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
     """Level/status/actor names stored once per column (Parquet dictionary encoding);
     a negative code is a missing value."""
     codes = np.asarray(codes, dtype=np.int8)
     mask = codes < 0
-    indices = pa.array(np.where(mask, 0, codes), type=pa.int8(), mask=mask if mask.any() else None)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(names, type=pa.string()))
+    indices = _array(np.where(mask, 0, codes).astype(np.int8), ~mask if mask.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, _strings(names))
 
 
 def outcomes_table(scenario: Scenario, outcomes: Outcomes, parameters: dict[str, np.ndarray]) -> pa.Table:
     """One typed row per run: the outcome, then every sampled parameter (EMA's experiments
     and outcomes in one table), so sensitivity analysis needs no re-run."""
     columns: dict[str, pa.Array] = {
-        "run": pa.array(outcomes.runs),
+        "run": _array(outcomes.runs),
         "status": _categorical(outcomes.status, STATUS_NAMES),
-        "rounds": pa.array(outcomes.rounds),
-        "highest_rung": pa.array(outcomes.highest_rung),
+        "rounds": _array(outcomes.rounds),
+        "highest_rung": _array(outcomes.highest_rung),
     }
     for i, item in enumerate(scenario.items):
         columns[item.name] = _categorical(outcomes.package[:, i], item.levels)
     for a, actor in enumerate(scenario.actor_names):
-        columns[f"utility.{actor}"] = pa.array(outcomes.utility[:, a])
+        columns[f"utility.{actor}"] = _array(outcomes.utility[:, a])
     for a, actor in enumerate(scenario.actor_names):
-        columns[f"accepted.{actor}"] = pa.array(outcomes.accepted[:, a])
+        columns[f"accepted.{actor}"] = _array(outcomes.accepted[:, a])
     columns["blocker"] = _categorical(outcomes.blocker, scenario.actor_names)
-    columns["aftermath"] = pa.array(outcomes.aftermath)
+    columns["aftermath"] = _array(outcomes.aftermath)
     for a, actor in enumerate(scenario.actors):
         for i, item in enumerate(scenario.item_names):
             if item in actor.red_lines:
-                columns[f"red_line_held.{actor.name}.{item}"] = pa.array(outcomes.red_lines_held[:, a, i])
+                columns[f"red_line_held.{actor.name}.{item}"] = _array(outcomes.red_lines_held[:, a, i])
     for path, values in parameters.items():
-        columns[column(path)] = pa.array(values)
+        columns[column(path)] = _array(values)
     return pa.table(columns)
 
 
