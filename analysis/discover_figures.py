@@ -60,7 +60,7 @@ def plot_box(found: Discovery, ax=None):
     """Each restricted prior's range (grey, scaled to [0, 1]) and the box's limits on it
     (red), labelled with the limits and the quasi-p-values."""
     n = max(len(found.restrictions), 1)
-    fig, ax = _axes(ax, (7.0, 0.9 + 0.55 * n))
+    fig, ax = _axes(ax, (7.5, 1.1 + 0.7 * n))
     if not found.restrictions:
         ax.text(0.5, 0.5, "no box chosen: " + found.rule, ha="center", va="center", wrap=True)
         ax.set_axis_off()
@@ -74,15 +74,18 @@ def plot_box(found: Discovery, ax=None):
         qps = [q for q in (r.qp_low, r.qp_high) if not np.isnan(q)]
         ax.text(low, y + 0.22, f"{r.low:.3g}", ha="center", fontsize=8)
         ax.text(high, y + 0.22, f"{r.high:.3g}", ha="center", fontsize=8)
+        ax.text(0, y - 0.38, f"{r.minimum:.3g}", ha="left", fontsize=7, color="0.45")
+        ax.text(1, y - 0.38, f"{r.maximum:.3g}", ha="right", fontsize=7, color="0.45")
         ax.text(1.02, y, "qp " + ", ".join(f"{q:.2g}" for q in qps), va="center", fontsize=8)
     ax.set_yticks(range(n), [r.name for r in reversed(found.restrictions)])
     ax.set_xlim(-0.02, 1.25)
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xticks([0, 0.5, 1], ["range min", "", "range max"])
+    ax.set_ylim(-0.7, n - 0.2)
+    ax.set_xticks([0, 1], ["lowest draw", "highest draw"])
     est = found.box_check
     ax.set_title(
-        f"{found.scenario or 'run'}: box of step {found.chosen}; {found.label} {est['p']:.2f} "
-        f"[{est['lo']:.2f}, {est['hi']:.2f}] against {found.overall['p']:.2f}",
+        f"{found.scenario or 'run'}: the box of step {found.chosen}\n{found.label} {est['p']:.2f} "
+        f"[{est['lo']:.2f}, {est['hi']:.2f}]{' (held out)' if found.n_check else ''} against "
+        f"{found.overall['p']:.2f} overall",
         fontsize=10,
     )
     return fig
