@@ -22,17 +22,20 @@ Two views, both from well-kept implementations:
 - **CART** (Breiman et al. 1984), scikit-learn's ``DecisionTreeClassifier``: a shallow tree
   whose leaves are boxes too; the leaf with the highest outcome rate is reported.
 
-**Which box** (:func:`choose_box`). Among the boxes of the trajectory whose restrictions all
-have quasi-p-values at most ``alpha`` (0.05), the default is the one that maximises Youden's
-J = coverage − mass, i.e. the share of the outcome's runs it holds minus the share of all runs
-it holds. That is the weighted relative accuracy of subgroup discovery (Lavrač, Kavšek, Flach
-& Todorovski 2004; WRAcc = mass·(density − P) = P·(coverage − mass)): the box that separates
-the runs with the outcome from the others best. It needs no number from the user, it means
-the same at a base rate of 5% or 50% (a fixed density threshold does not), and on a
-trajectory that peels one prior a little at a time (an almost straight trade-off curve, as
-lieven_2022's war shows) it stays well defined where a knee does not. A researcher asking
-"where is it at least 80%?" gives ``min_density=0.8`` (the significant box of highest coverage
-whose density reaches it), and one who has looked at the trajectory names a step (``box=``).
+**Which box** (:func:`choose_box`, :func:`prune`). By default, the step of the trajectory
+that maximises Youden's J = coverage − mass, i.e. the share of the outcome's runs it holds
+minus the share of all runs it holds. That is the weighted relative accuracy of subgroup
+discovery (Lavrač, Kavšek, Flach & Todorovski 2004; WRAcc = mass·(density − P) =
+P·(coverage − mass)): the box that separates the runs with the outcome from the others best.
+It needs no number from the user, it means the same at a base rate of 5% or 50% (a fixed
+density threshold does not), and on a trajectory that peels one prior a little at a time (an
+almost straight trade-off curve, as lieven_2022's war shows) it stays well defined where a
+knee does not. Then the restrictions the runs do not support are dropped, the least
+significant first, until every quasi-p-value left is at most ``alpha`` (0.05): PRIM's early
+peels often cut a sliver off a prior that does not matter, and no later step undoes it. A
+researcher asking "where is it at least 80%?" gives ``min_density=0.8`` (the step of highest
+coverage whose density reaches it, pruned the same way), and one who has looked at the
+trajectory names a step (``box=``, taken as it is).
 
 **Held-out runs.** PRIM picks its box to make the density high, so the density of the runs it
 was fitted on is biased upwards (the later steps of a trajectory overfit). By default PRIM and
@@ -196,9 +199,10 @@ class Leaf:
 @dataclass
 class Discovery:
     """What :func:`discover` found. ``trajectory`` has one row per PRIM step; ``chosen`` is
-    the step of the chosen box (``None`` if no step's restrictions are all significant, or no
-    step reaches ``min_density``); ``box_check``/``coverage_check`` are the held-out estimates
-    the words use (the fitted ones when ``holdout`` is 0)."""
+    the step chosen (``None`` if no step reaches ``min_density`` or no restriction survives
+    :func:`prune`); ``restrictions`` the box after pruning; ``box_check``, ``coverage_check``
+    and ``mass_check`` are the held-out estimates the words use (the fitted runs' when
+    ``holdout`` is 0)."""
 
     outcome: str
     label: str
@@ -210,6 +214,8 @@ class Discovery:
     chosen: int | None
     rule: str
     restrictions: list[Restriction]
+    dropped: list[str]  # priors of the chosen step dropped for want of significance
+    fitted: dict | None  # the final box's coverage, density, mass on the fitted runs
     box_fit: dict | None
     box_check: dict | None
     coverage_check: float | None
@@ -224,14 +230,17 @@ class Discovery:
         return describe(self)
 
 
+@contextlib.contextmanager
 def _quiet_workbench():
-    """The EMA Workbench warns at import (optional ipyparallel, altair) and pandas warns about
-    the Workbench's own calls; none of it concerns the user."""
-    stack = contextlib.ExitStack()
-    stack.enter_context(warnings.catch_warnings())
-    warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
-    warnings.filterwarnings("ignore", message=r".*(ipyparallel|altair).*")
-    return stack
+    """Around the EMA Workbench: it warns at import (optional ipyparallel, altair), pandas
+    warns about the Workbench's own calls, and importing it sets seaborn's palette in
+    matplotlib's rcParams; none of that may reach the user (the rcParams are restored)."""
+    import matplotlib
+
+    with warnings.catch_warnings(), matplotlib.rc_context():
+        warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
+        warnings.filterwarnings("ignore", message=r".*(ipyparallel|altair).*")
+        yield
 
 
 def run_prim(x: pd.DataFrame, y: np.ndarray, mass_min: float = MASS_MIN, peel_alpha: float = PEEL_ALPHA):
@@ -305,26 +314,44 @@ def trajectory_table(box, x_check: pd.DataFrame, y_check: np.ndarray, alpha: flo
 
 def choose_box(trajectory: pd.DataFrame, min_density: float | None = None, step: int | None = None) -> tuple[int | None, str]:
     """The chosen step and the rule, in words (module docstring): ``step`` if given; else,
-    among the steps whose restrictions are all significant (step 0, no restriction, excluded),
-    the one of highest coverage whose density reaches ``min_density``, or by default the one
-    of largest Youden's J = coverage − mass (ties: the earlier step)."""
+    among the steps that restrict something (not step 0), the one of highest coverage whose
+    density reaches ``min_density``, or by default the one of largest Youden's
+    J = coverage − mass (ties: the earlier step). :func:`prune` then drops its restrictions
+    that the runs do not support (not those of a step the user named)."""
     if step is not None:
         if not 0 <= step < len(trajectory):
             raise DiscoverError(f"box {step}: the peeling trajectory has steps 0 to {len(trajectory) - 1}")
         return step, f"step {step}, chosen by the user"
-    candidates = trajectory[trajectory["significant"] & (trajectory["step"] > 0)]
+    candidates = trajectory[trajectory["step"] > 0]
     if min_density is not None:
         candidates = candidates[candidates["density"] >= min_density]
         if candidates.empty:
-            return None, f"no step with all restrictions significant reaches density {min_density:g}"
+            return None, f"no step reaches density {min_density:g}"
         best = candidates.sort_values(["coverage", "step"], ascending=[False, True]).iloc[0]
-        return int(best["step"]), (
-            f"the step of highest coverage with density ≥ {min_density:g} and every quasi-p ≤ {ALPHA:g}"
-        )
+        return int(best["step"]), f"the step of highest coverage with density ≥ {min_density:g}"
     if candidates.empty:
-        return None, f"no step has all its restrictions significant (quasi-p ≤ {ALPHA:g})"
+        return None, "PRIM peeled nothing"
     best = candidates.sort_values(["youden", "step"], ascending=[False, True]).iloc[0]
-    return int(best["step"]), f"largest coverage − mass (Youden's J) among steps with every quasi-p ≤ {ALPHA:g}"
+    return int(best["step"]), "largest coverage − mass (Youden's J)"
+
+
+def prune(box, step: int, alpha: float = ALPHA) -> tuple[int, list[str]]:
+    """Drop, one at a time, the restriction of box ``step`` with the largest quasi-p-value
+    above ``alpha``, until every one left is at most ``alpha`` (backward elimination, as
+    Bryant & Lempert 2010 advise; PRIM's early peels often restrict a prior that does not
+    matter by a sliver, which no later step undoes). Each drop is the Workbench's
+    ``drop_restriction``: it appends the box without that limit to the trajectory and
+    recomputes the quasi-p-values. Returns the final box's index in ``box.box_lims`` and the
+    dropped priors' names."""
+    index, dropped = step, []
+    while True:
+        worst = max(restrictions_of(box, index), key=lambda r: r.qp, default=None)
+        if worst is None or worst.qp <= alpha:
+            return index, dropped
+        with _quiet_workbench():
+            box.drop_restriction(worst.parameter, index)
+        index = len(box.box_lims) - 1
+        dropped.append(worst.name)
 
 
 def fit_tree(x: pd.DataFrame, y: np.ndarray, depth: int, min_leaf: int):
@@ -438,15 +465,26 @@ def discover_table(
     found = run_prim(x_fit, y_fit, mass_min, peel_alpha)
     trajectory = trajectory_table(found, x_check, y_check)
     chosen, rule = choose_box(trajectory, min_density, box)
-    restrictions = restrictions_of(found, chosen) if chosen is not None else []
-    box_fit = box_check = coverage_check = mass_check = None
+    restrictions, dropped = [], []
+    fitted = box_fit = box_check = coverage_check = mass_check = None
     if chosen is not None:
-        row = trajectory.loc[chosen]
+        final = chosen
+        if box is None:
+            final, dropped = prune(found, chosen)
+            if dropped:
+                rule += f", then {', '.join(dropped)} dropped (quasi-p > {ALPHA:g})"
+        restrictions = restrictions_of(found, final)
+    if restrictions:
+        row = found.peeling_trajectory.loc[final]
+        fitted = {key: float(row[key]) for key in ("coverage", "density", "mass")}
         box_fit = estimate(int(row["k"]), int(row["n"]))
         inside = in_box(restrictions, x_check)
         box_check = estimate(int(y_check[inside].sum()), int(inside.sum()))
-        coverage_check = float(row["check_coverage"])
+        coverage_check = int(y_check[inside].sum()) / int(y_check.sum())
         mass_check = float(inside.mean())
+    elif chosen is not None:
+        rule += ": no restriction left"
+        chosen = None
     trajectory["chosen"] = trajectory["step"] == chosen
     tree = fit_tree(x_fit, y_fit, depth, max(1, int(round(mass_min * len(y_fit)))))
     return Discovery(
@@ -460,6 +498,8 @@ def discover_table(
         chosen=chosen,
         rule=rule,
         restrictions=restrictions,
+        dropped=dropped,
+        fitted=fitted,
         box_fit=box_fit,
         box_check=box_check,
         coverage_check=coverage_check,
@@ -542,10 +582,10 @@ def format_discovery(found: Discovery, out_dir: Path | None = None) -> str:
         + (f"step {found.chosen} ({found.rule})" if found.chosen is not None else found.rule),
     ]
     if found.chosen is not None:
-        row = found.trajectory.loc[found.chosen]
+        fitted = found.fitted
         lines.append(
-            f"  fitted: coverage {row['coverage']:.3f}, density {row['density']:.3f}, mass {row['mass']:.3f}; "
-            f"held out: coverage {row['check_coverage']:.3f}, density {row['check_density']:.3f}"
+            f"  fitted: coverage {fitted['coverage']:.3f}, density {fitted['density']:.3f}, mass {fitted['mass']:.3f}; "
+            f"held out: coverage {found.coverage_check:.3f}, density {found.box_check['p']:.3f}, mass {found.mass_check:.3f}"
         )
         lines.append(f"  {'restriction':<48} {'low':>9} {'high':>9}   quasi-p (low, high)")
         for r in found.restrictions:
@@ -581,6 +621,7 @@ def as_json(found: Discovery) -> dict:
         "overall": found.overall,
         "chosen_step": found.chosen,
         "rule": found.rule,
+        "dropped": found.dropped,
         "box": {
             "restrictions": [
                 {"parameter": r.parameter, "low": r.low, "high": r.high, "minimum": r.minimum,
@@ -588,6 +629,8 @@ def as_json(found: Discovery) -> dict:
                 for r in found.restrictions
             ],
             "fitted": found.box_fit,
+            "fitted_coverage": None if found.fitted is None else found.fitted["coverage"],
+            "fitted_mass": None if found.fitted is None else found.fitted["mass"],
             "check": found.box_check,
             "check_coverage": found.coverage_check,
             "check_mass": found.mass_check,

@@ -22,7 +22,8 @@ def _axes(ax, size):
 def plot_tradeoff(found: Discovery, ax=None):
     """Density against coverage at every step: the fitted runs coloured by how many priors
     the box restricts (open where a restriction's quasi-p-value exceeds 0.05), the held-out
-    runs as a grey line; the chosen box circled."""
+    runs as a grey line; the chosen box circled (after :func:`analysis.discover.prune`), its
+    held-out point a cross."""
     fig, ax = _axes(ax, (6.4, 4.8))
     t = found.trajectory
     if found.n_check:
@@ -40,11 +41,11 @@ def plot_tradeoff(found: Discovery, ax=None):
     fig.colorbar(points, ax=ax, label="restricted priors")
     ax.axhline(found.overall["p"], color="0.3", ls=":", lw=1, label=f"overall {found.label}")
     if found.chosen is not None:
-        row = t.loc[found.chosen]
-        ax.scatter([row["coverage"]], [row["density"]], s=160, facecolors="none", edgecolors="crimson", lw=2, zorder=5,
-                   label=f"chosen: step {found.chosen}")
+        pruned = f", without {', '.join(found.dropped)}" if found.dropped else ""
+        ax.scatter([found.fitted["coverage"]], [found.fitted["density"]], s=160, facecolors="none",
+                   edgecolors="crimson", lw=2, zorder=5, label=f"chosen: step {found.chosen}{pruned}")
         if found.n_check:
-            ax.scatter([row["check_coverage"]], [row["check_density"]], marker="x", color="crimson", zorder=5,
+            ax.scatter([found.coverage_check], [found.box_check["p"]], marker="x", color="crimson", zorder=5,
                        label="chosen, held out")
     ax.set_xlabel(f"coverage: share of the runs with {found.outcome} inside the box")
     ax.set_ylabel(f"density: {found.label} inside the box")
@@ -83,7 +84,8 @@ def plot_box(found: Discovery, ax=None):
     ax.set_xticks([0, 1], ["lowest draw", "highest draw"])
     est = found.box_check
     ax.set_title(
-        f"{found.scenario or 'run'}: the box of step {found.chosen}\n{found.label} {est['p']:.2f} "
+        f"{found.scenario or 'run'}: the box of step {found.chosen}"
+        f"{' without ' + ', '.join(found.dropped) if found.dropped else ''}\n{found.label} {est['p']:.2f} "
         f"[{est['lo']:.2f}, {est['hi']:.2f}]{' (held out)' if found.n_check else ''} against "
         f"{found.overall['p']:.2f} overall",
         fontsize=10,

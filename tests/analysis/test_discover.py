@@ -67,16 +67,15 @@ def test_held_out_estimates_are_those_of_the_held_out_runs():
     inside = disc.in_box(result.restrictions, x.iloc[check])
     assert result.box_check == estimate(int(y[check][inside].sum()), int(inside.sum()))
     assert result.coverage_check == pytest.approx(y[check][inside].sum() / y[check].sum())
-    row = result.trajectory.loc[result.chosen]
-    assert bool(row["chosen"]) and result.trajectory["chosen"].sum() == 1
-    assert row["check_density"] == pytest.approx(result.box_check["p"])
+    assert bool(result.trajectory.loc[result.chosen, "chosen"]) and result.trajectory["chosen"].sum() == 1
     # fitted numbers are the fitted runs'
     inside_fit = disc.in_box(result.restrictions, x.iloc[fit])
-    assert row["n"] == inside_fit.sum() and row["k"] == y[fit][inside_fit].sum()
+    assert result.box_fit == estimate(int(y[fit][inside_fit].sum()), int(inside_fit.sum()))
+    assert result.fitted["mass"] == pytest.approx(inside_fit.mean())
 
 
 def trajectory(rows):
-    frame = pd.DataFrame(rows, columns=["step", "coverage", "density", "mass", "significant"])
+    frame = pd.DataFrame(rows, columns=["step", "coverage", "density", "mass"])
     frame["youden"] = frame["coverage"] - frame["mass"]
     return frame
 
@@ -84,22 +83,37 @@ def trajectory(rows):
 def test_choose_box_by_hand():
     t = trajectory(
         [
-            (0, 1.00, 0.30, 1.00, True),
-            (1, 0.95, 0.40, 0.70, True),  # J = 0.25
-            (2, 0.85, 0.50, 0.50, True),  # J = 0.35: the default
-            (3, 0.70, 0.60, 0.35, False),  # J = 0.35 too, but not significant
-            (4, 0.50, 0.80, 0.20, True),  # J = 0.30, the first with density >= 0.8
-            (5, 0.30, 0.90, 0.10, True),
+            (0, 1.00, 0.30, 1.00),
+            (1, 0.95, 0.40, 0.70),  # J = 0.25
+            (2, 0.85, 0.50, 0.50),  # J = 0.35: the default (the earlier of two)
+            (3, 0.70, 0.60, 0.35),  # J = 0.35
+            (4, 0.50, 0.80, 0.20),  # J = 0.30, the first with density >= 0.8
+            (5, 0.30, 0.90, 0.10),
         ]
     )
     assert disc.choose_box(t)[0] == 2
     assert disc.choose_box(t, min_density=0.8)[0] == 4
     assert disc.choose_box(t, min_density=0.95)[0] is None
     assert disc.choose_box(t, step=3) == (3, "step 3, chosen by the user")
-    t["significant"] = [True, False, False, False, False, False]
-    assert disc.choose_box(t)[0] is None  # step 0 restricts nothing: it is no box
+    assert disc.choose_box(t.iloc[:1])[0] is None  # step 0 restricts nothing: it is no box
     with pytest.raises(disc.DiscoverError, match="steps 0 to 5"):
         disc.choose_box(t, step=6)
+
+
+def test_restrictions_the_runs_do_not_support_are_dropped():
+    """With 500 fitted runs PRIM cuts a sliver off x3 early (step 6) and keeps it: the step of
+    largest J restricts x1, x2 and x3; pruning drops x3, whose quasi-p-value is far above
+    0.05, and keeps the planted two. A named step is taken as it is."""
+    x, y = planted(n=1000)
+    result = disc.discover_table(x, y, "planted", rng=np.random.default_rng(0))
+    chosen = result.trajectory.loc[result.chosen]
+    assert chosen["dimensions"] == "x1;x2;x3" and chosen["max_qp"] > 0.5  # what PRIM's step holds
+    assert result.dropped == ["x3"] and "x3 dropped" in result.rule
+    assert [r.name for r in result.restrictions] == ["x1", "x2"]
+    assert all(r.qp <= disc.ALPHA for r in result.restrictions)
+    assert result.fitted["mass"] > chosen["mass"]  # the box without the x3 limit is larger
+    named = disc.discover_table(x, y, "planted", rng=np.random.default_rng(0), box=result.chosen)
+    assert [r.name for r in named.restrictions] == ["x1", "x2", "x3"] and named.dropped == []
 
 
 def test_outcomes_come_from_their_one_home():
