@@ -554,7 +554,7 @@ def _p(est: dict) -> str:
 
 def describe(found: Discovery) -> str:
     """The chosen box in one sentence, with the held-out estimates (module docstring)."""
-    where = "the held-out runs" if found.n_check else "the fitted runs (no runs held out: optimistic)"
+    where = "the held-out runs" if found.n_check else "the fitted runs; none held out, so optimistic"
     if found.chosen is None:
         return (
             f"{found.label} is {_p(found.overall)} overall; PRIM found no box to report "
@@ -583,10 +583,13 @@ def format_discovery(found: Discovery, out_dir: Path | None = None) -> str:
     ]
     if found.chosen is not None:
         fitted = found.fitted
-        lines.append(
-            f"  fitted: coverage {fitted['coverage']:.3f}, density {fitted['density']:.3f}, mass {fitted['mass']:.3f}; "
-            f"held out: coverage {found.coverage_check:.3f}, density {found.box_check['p']:.3f}, mass {found.mass_check:.3f}"
-        )
+        line = f"  fitted: coverage {fitted['coverage']:.3f}, density {fitted['density']:.3f}, mass {fitted['mass']:.3f}"
+        if found.n_check:
+            line += (
+                f"; held out: coverage {found.coverage_check:.3f}, density {found.box_check['p']:.3f}, "
+                f"mass {found.mass_check:.3f}"
+            )
+        lines.append(line)
         lines.append(f"  {'restriction':<48} {'low':>9} {'high':>9}   quasi-p (low, high)")
         for r in found.restrictions:
             lines.append(

@@ -74,6 +74,14 @@ def test_held_out_estimates_are_those_of_the_held_out_runs():
     assert result.fitted["mass"] == pytest.approx(inside_fit.mean())
 
 
+def test_without_held_out_runs_the_words_say_so():
+    x, y = planted(n=1000)
+    result = disc.discover_table(x, y, "planted", rng=np.random.default_rng(0), holdout=0)
+    assert result.n_check == 0 and result.box_check == result.box_fit
+    assert "the fitted runs; none held out, so optimistic" in result.sentence()
+    assert "held out" not in disc.format_discovery(result).split("PRIM:")[1].split("CART")[0]
+
+
 def trajectory(rows):
     frame = pd.DataFrame(rows, columns=["step", "coverage", "density", "mass"])
     frame["youden"] = frame["coverage"] - frame["mass"]
