@@ -147,8 +147,8 @@ def varying_columns(x: pd.DataFrame) -> list[str]:
 @dataclass(frozen=True)
 class Restriction:
     """One restricted dimension of a box: ``low <= x <= high`` within ``[minimum, maximum]``
-    (the range of the fitted runs); a side left at the range is not restricted and its
-    quasi-p-value is NaN."""
+    (the range of the fitted runs); a side left at the range is not restricted (open) and
+    its quasi-p-value is NaN."""
 
     parameter: str  # the column, ``scenario.<path>``
     low: float
@@ -183,8 +183,13 @@ class Restriction:
         return f"{self.name} ≤ {self.high:.3g}"
 
     def contains(self, x: pd.DataFrame) -> np.ndarray:
+        """Which runs of ``x`` satisfy it. A side left at the fitted runs' range is open, as
+        the words say: a held-out draw beyond the fitted runs' highest is still inside
+        ``x ≥ low``."""
         values = x[self.parameter].to_numpy()
-        return (values >= self.low) & (values <= self.high)
+        low = self.low if self.restricts_low else -np.inf
+        high = self.high if self.restricts_high else np.inf
+        return (values >= low) & (values <= high)
 
 
 @dataclass
@@ -627,7 +632,8 @@ def as_json(found: Discovery) -> dict:
         "dropped": found.dropped,
         "box": {
             "restrictions": [
-                {"parameter": r.parameter, "low": r.low, "high": r.high, "minimum": r.minimum,
+                {"parameter": r.parameter, "low": r.low if r.restricts_low else None,
+                 "high": r.high if r.restricts_high else None, "minimum": r.minimum,
                  "maximum": r.maximum, "qp_low": _nan_none(r.qp_low), "qp_high": _nan_none(r.qp_high)}
                 for r in found.restrictions
             ],

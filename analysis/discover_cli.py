@@ -11,8 +11,9 @@ Outputs in ``--out`` (default ``RUN_DIR/discover/<outcome>/``):
 
 - ``trajectory.csv``: PRIM's peeling trajectory, one row per step
   (:func:`analysis.discover.trajectory_table`), the chosen step marked;
-- ``box.csv``: the chosen box, one row per restricted prior: its limits, its range and the
-  quasi-p-values of its lower and upper limit;
+- ``box.csv``: the chosen box, one row per restricted prior: its limits (empty for a side
+  not restricted: open), its range in the fitted runs and the quasi-p-values of its lower
+  and upper limit;
 - ``tree.txt``: the CART tree (scikit-learn's text export);
 - ``discover.json``: the sentence, the estimates, the box, the tree's best leaf, the settings;
 - ``discover.md``: what the terminal shows, and the tree;
@@ -36,7 +37,8 @@ PROG = "negsim-discover"
 def box_table(found: Discovery) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"parameter": r.parameter, "name": r.name, "low": r.low, "high": r.high, "minimum": r.minimum,
+            {"parameter": r.parameter, "name": r.name, "low": r.low if r.restricts_low else float("nan"),
+             "high": r.high if r.restricts_high else float("nan"), "minimum": r.minimum,
              "maximum": r.maximum, "qp_low": r.qp_low, "qp_high": r.qp_high}
             for r in found.restrictions
         ],

@@ -59,6 +59,14 @@ def test_cart_splits_on_the_same_priors(found):
     assert found.leaf.check["p"] > 0.8
 
 
+def test_an_unrestricted_side_is_open():
+    """A held-out draw beyond the fitted runs' highest is inside ``x ≥ low``, as the words say."""
+    r = disc.Restriction("scenario.x1", 0.7, 0.99, 0.01, 0.99, 1e-9, float("nan"))
+    assert r.restricts_low and not r.restricts_high and r.words() == "x1 ≥ 0.7"
+    x = pd.DataFrame({"scenario.x1": [0.5, 0.7, 0.995, 2.0]})
+    assert r.contains(x).tolist() == [False, True, True, True]
+
+
 def test_held_out_estimates_are_those_of_the_held_out_runs():
     x, y = planted(n=2000, seed=3)
     result = disc.discover_table(x, y, "planted", rng=np.random.default_rng(7))
@@ -171,8 +179,9 @@ def test_command_writes_its_outputs_and_its_words_match_the_numbers(real_run, tm
     _, check = disc.split_runs(len(frame), 0.5, np.random.default_rng(summary["seed"]))
     held = frame.iloc[check]
     inside = np.ones(len(held), dtype=bool)
-    for row in box.itertuples():
-        inside &= (held[row.parameter] >= row.low).to_numpy() & (held[row.parameter] <= row.high).to_numpy()
+    for row in box.itertuples():  # an empty limit is an open side
+        values = held[row.parameter].to_numpy()
+        inside &= (values >= np.nan_to_num(row.low, nan=-np.inf)) & (values <= np.nan_to_num(row.high, nan=np.inf))
     est = estimate(int(war[check][inside].sum()), int(inside.sum()))
     assert result["box"]["check"] == est
     # ... and the sentence on the terminal says those numbers
