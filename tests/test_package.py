@@ -131,6 +131,6 @@ def test_negsim_explore_runs_from_the_wheel(installed):
 
 
 def test_the_python_api_runs_from_the_wheel(installed):
-    code = "import sim.api as api; s = api.run(n_runs=200, seed=3); print(s['n_runs'], s['seed'], s['scenario'])"
+    code = "import sim; r = sim.run(n_runs=200, seed=3); print(r.n_runs, r.seed, r.scenario, r.outcomes.shape[0])"
     done = _run([installed["bin"] / "python", "-c", code], cwd=installed["work"], env=installed["env"])
-    assert done.stdout.split() == ["200", "3", "lieven_2022"]
+    assert done.stdout.split() == ["200", "3", "lieven_2022", "200"]
