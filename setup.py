@@ -1,4 +1,4 @@
-"""Build hook: the wheel carries ``conf/`` and ``scenarios/`` as package data.
+"""Build hook: the wheel carries ``conf/``, ``scenarios/`` and ``requirements.lock`` as package data.
 
 The design keeps both folders at the top of the checkout (``conf/`` is Hydra's, ``scenarios/``
 holds plain data files that researchers read and edit). A wheel installs only packages, so the
@@ -12,6 +12,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 FOLDERS = ("conf", "scenarios")  # sim.bundled.FOLDERS
+FILES = ("requirements.lock",)  # sim.bundled.FILES
 SKIP = ("local",)  # conf/local/: a user's own git-ignored overrides, not for a wheel
 
 
@@ -31,6 +32,9 @@ class BuildWithData(build_py):
                 target = Path(self.build_lib) / "sim" / "_data" / name / relative
                 self.mkpath(str(target.parent))
                 self.copy_file(str(source), str(target))
+        for name in FILES:
+            self.mkpath(str(Path(self.build_lib) / "sim" / "_data"))
+            self.copy_file(str(root / name), str(Path(self.build_lib) / "sim" / "_data" / name))
 
 
 setup(cmdclass={"build_py": BuildWithData})

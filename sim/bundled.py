@@ -1,6 +1,7 @@
-"""Where negsim's bundled configuration (``conf/``) and scenario files (``scenarios/``) are.
+"""Where negsim's bundled configuration (``conf/``), scenario files (``scenarios/``) and lock
+file (``requirements.lock``) are.
 
-In a checkout (and an editable install) they are the top-level folders beside ``sim/``. A
+In a checkout (and an editable install) they are at the top of the checkout, beside ``sim/``. A
 built wheel carries copies of them as package data in ``sim/_data/`` (``setup.py`` copies them
 there when it builds), so ``pip install negsim-*.whl`` works from any directory. Every module
 that needs one of these folders asks here (:data:`sim.configure.CONF_DIR`, the scenario search
@@ -17,20 +18,22 @@ from pathlib import Path
 DATA = "_data"
 """The package-data folder of an installed wheel: ``sim/_data/conf``, ``sim/_data/scenarios``."""
 FOLDERS = ("conf", "scenarios")
+FILES = ("requirements.lock",)
+"""The pinned environment (``make`` installs from it; :mod:`sim.environment` records its hash)."""
 
 
 def bundled(name: str) -> Path:
-    """The bundled folder ``name`` (``conf`` or ``scenarios``): the installed package data if
-    there is some, else the checkout's top-level folder."""
-    if name not in FOLDERS:
-        raise ValueError(f"no bundled folder {name!r}; the bundled folders are {', '.join(FOLDERS)}")
+    """The bundled folder or file ``name`` (:data:`FOLDERS`, :data:`FILES`): the installed
+    package data if there is some, else the checkout's top-level one."""
+    if name not in FOLDERS + FILES:
+        raise ValueError(f"nothing bundled is called {name!r}; the bundled folders and files are {', '.join(FOLDERS + FILES)}")
     installed = Path(str(files("sim").joinpath(DATA, name)))
-    if installed.is_dir():
+    if installed.exists():
         return installed
     checkout = Path(__file__).resolve().parents[1] / name
-    if checkout.is_dir():
+    if checkout.exists():
         return checkout
-    raise FileNotFoundError(f"negsim's {name}/ is neither installed ({installed}) nor in a checkout ({checkout}): reinstall negsim")
+    raise FileNotFoundError(f"negsim's {name} is neither installed ({installed}) nor in a checkout ({checkout}): reinstall negsim")
 
 
 def conf_dir() -> Path:
@@ -41,3 +44,8 @@ def conf_dir() -> Path:
 def scenarios_dir() -> Path:
     """``scenarios/``: the bundled scenario files (and ``evidence/``)."""
     return bundled("scenarios")
+
+
+def lock_file() -> Path:
+    """``requirements.lock``: the versions ``make`` installs (the ``test`` extra, pinned)."""
+    return bundled("requirements.lock")

@@ -202,6 +202,8 @@ def run_monte_carlo(
     told of every ``n`` runs done; ``on_table(table)`` is handed each chunk's outcomes table
     (the rows ``outcomes.parquet`` gets, a ``pyarrow.Table``), e.g. to keep them in memory.
     """
+    from sim.environment import lock_record
+
     config = config if config is not None else {}
     metadata = {
         "negsim.version": sim.__version__,
@@ -243,6 +245,7 @@ def run_monte_carlo(
         "protocol": protocol.name,
         "config_hash": metadata["negsim.config_hash"],
         "version": sim.__version__,
+        "lock": lock_record(),  # requirements.lock's sha256, and whether the packages are as it pins
         **{k: v for k, v in accumulator.result(mc.top_packages).items() if k != "n_runs"},
         "config": config,
     }

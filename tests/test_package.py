@@ -14,6 +14,7 @@ environment, so a command that worked only from the checkout fails here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("sim", "analysis", "hydra_plugins", "conf", "scenarios", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE")
+SOURCES = ("sim", "analysis", "hydra_plugins", "conf", "scenarios", "requirements.lock", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE")
 pytestmark = pytest.mark.slow
 
 
@@ -81,6 +82,7 @@ def test_the_sdist_and_the_wheel_carry_conf_and_scenarios(dist):
         assert expected, folder
         assert {f"sim/_data/{name}" for name in expected} <= names
     assert "sim/_data/scenarios/evidence/verified_quotes.yaml" in names
+    assert "sim/_data/requirements.lock" in names
     assert not [name for name in names if name.startswith("sim/_data/conf/local")]
     assert "hydra_plugins/negsim_scenarios/__init__.py" in names
     (sdist,) = dist.glob("negsim-*.tar.gz")
@@ -131,6 +133,7 @@ def test_negsim_explore_runs_from_the_wheel(installed):
 
 
 def test_the_python_api_runs_from_the_wheel(installed):
-    code = "import sim; r = sim.run(n_runs=200, seed=3); print(r.n_runs, r.seed, r.scenario, r.outcomes.shape[0])"
+    code = "import sim; r = sim.run(n_runs=200, seed=3); print(r.n_runs, r.seed, r.scenario, r.outcomes.shape[0], r.summary['lock']['sha256'])"
     done = _run([installed["bin"] / "python", "-c", code], cwd=installed["work"], env=installed["env"])
-    assert done.stdout.split() == ["200", "3", "lieven_2022", "200"]
+    lock = hashlib.sha256((ROOT / "requirements.lock").read_bytes()).hexdigest()  # the wheel's own copy of the lock
+    assert done.stdout.split() == ["200", "3", "lieven_2022", "200", lock]
