@@ -30,9 +30,10 @@ from sim.configure import build
 from sim.errors import ConfigError
 from sim.montecarlo import SCHEMA_VERSION, MonteCarlo, config_hash, map_jobs, run_monte_carlo
 from sim.results import Estimate, RunResult, SweepResult
+from sim.run_catalog import Catalog
 
 __all__ = [
-    "Estimate", "MonteCarlo", "RunResult", "SweepResult", "build", "compose", "compose_many", "load", "map_jobs",
+    "Catalog", "Estimate", "MonteCarlo", "RunResult", "SweepResult", "build", "catalog", "compose", "compose_many", "load", "map_jobs",
     "run", "run_monte_carlo", "sweep", "sweep_points",
 ]  # fmt: skip
 
@@ -212,3 +213,12 @@ def load(path: Path | str) -> RunResult | SweepResult:
         if run.state == "ok":
             results.append(RunResult(run.summary, run.path, [f"{key}={value}" for key, value in run.overrides.items()]))
     return SweepResult(found, results)
+
+
+def catalog(*roots: Path | str, db: Path | str | None = None) -> Catalog:
+    """The run catalog (:class:`sim.run_catalog.Catalog`) of the run and sweep directories
+    under ``roots``: ``.list(where="scenario='us_response_2022' AND protocol='ultimatum'")``,
+    ``.sql("SELECT ...")`` (DataFrames), ``.export(path)``, ``.outcomes(where)``. In memory
+    unless ``db`` names a DuckDB file (``negsim-runs``' ``negsim-runs.duckdb``), which keeps it
+    between sessions: later calls then read only new or changed run directories."""
+    return Catalog(roots, db)
