@@ -21,6 +21,7 @@ from sim import api, rundir  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from tests.support import run_in_process  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 N = 300
 OVERRIDES = ["scenario.escalation.beta_gap.low=1", "figures=false", "quiet=true"]  # figures and quiet are in the config hash
 
@@ -162,3 +163,14 @@ def test_a_run_into_another_configs_folder_is_refused(saved):
     with pytest.raises(rundir.RunDirError, match="another configuration"):
         api.run(n_runs=N, seed=9, save_to=saved.path)
     assert sim.load(saved.path).seed == 2
+
+
+def test_a_scenario_file_is_expanded_as_the_command_does(tmp_path):
+    text = (ROOT / "scenarios" / "us_response_2022.yaml").read_text(encoding="utf-8")
+    (tmp_path / "my_case.yaml").write_text(text.replace("\nname: us_response_2022\n", "\nname: my_case\n"), encoding="utf-8")
+    result = sim.run(n_runs=50, overrides=[f"scenario_file={tmp_path / 'my_case.yaml'}"])
+    assert result.scenario == "my_case"
+    assert result.summary["status"] == sim.run("us_response_2022", n_runs=50).summary["status"]
+    with pytest.raises(ConfigError, match="scenario.name"):
+        (tmp_path / "other.yaml").write_text(text, encoding="utf-8")
+        sim.run(n_runs=50, overrides=[f"scenario_file={tmp_path / 'other.yaml'}"])
