@@ -86,9 +86,10 @@ def compose_many(overrides: list[list[str]]) -> list:
     return configs
 
 
-def _simulate(cfg, overrides: list[str], save_to: Path | None, keep_outcomes: bool) -> RunResult:
-    """One composed config's Monte Carlo: in memory, or into ``save_to`` (holding its lock)."""
-    scenario, protocol, engine, mc, container = build(cfg)
+def _simulate(built: tuple, overrides: list[str], save_to: Path | None, keep_outcomes: bool) -> RunResult:
+    """The Monte Carlo of a built config (:func:`build`): in memory, or into ``save_to``
+    (holding its lock)."""
+    scenario, protocol, engine, mc, container = built
     if save_to is None:
         tables = [] if keep_outcomes and mc.save_outcomes else None
         summary = run_monte_carlo(scenario, protocol, engine, mc, None, container, on_table=None if tables is None else tables.append)
@@ -124,7 +125,7 @@ def run(scenario: str | None = None, protocol: str | dict | None = None, engine:
     """
     overrides = _overrides(scenario, protocol, engine, n_runs, seed, overrides)
     (cfg,) = compose_many([overrides])
-    return _simulate(cfg, overrides, save_to, keep_outcomes=True)
+    return _simulate(build(cfg), overrides, save_to, keep_outcomes=True)
 
 
 def _grid(grid: Mapping[str, Sequence] | Sequence[str]) -> list[str]:
@@ -166,24 +167,25 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[str], scenario: str | None = N
 
     base = _overrides(scenario, protocol, engine, n_runs, seed, overrides)
     points = [list(point) for point in sweep_points([*base, *_grid(grid)])]
-    configs = compose_many(points)
+    built = [build(cfg) for cfg in compose_many(points)]  # every point checked before any runs
     root = Path(save_to).resolve() if save_to is not None else None
     runs, results = [], []
     with rundir.one_writer(root) if root is not None else contextlib.nullcontext():
-        for job, (point, cfg) in enumerate(zip(points, configs)):
+        for job, (point, each) in enumerate(zip(points, built)):
             folder = root / str(job) if root is not None else None
-            result = _completed(root, folder, cfg, point) if root is not None else None
+            result = _completed(root, folder, each[4], point) if root is not None else None
             if result is None:
-                result = _simulate(cfg, point, folder, keep_outcomes=False)
+                result = _simulate(each, point, folder, keep_outcomes=False)
             results.append(result)
             runs.append(RunDir(result.path, dict(override_key(o) for o in point), job, "ok", "", result.summary))
     return SweepResult(sweep_of(root, runs), results)
 
 
-def _completed(root: Path, folder: Path, cfg, overrides: list[str]) -> RunResult | None:
+def _completed(root: Path, folder: Path, container: dict, overrides: list[str]) -> RunResult | None:
+    """A complete earlier result of this point under ``root`` (as ``negsim -m`` resumes)."""
     import sim
 
-    identity = {"config_hash": config_hash(build(cfg)[4]), "version": sim.__version__, "schema_version": SCHEMA_VERSION}
+    identity = {"config_hash": config_hash(container), "version": sim.__version__, "schema_version": SCHEMA_VERSION}
     found = rundir.find_complete(root, identity, first=folder)
     return None if found is None else RunResult(rundir.read_complete(found), found, overrides)
 

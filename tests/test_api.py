@@ -174,3 +174,9 @@ def test_a_scenario_file_is_expanded_as_the_command_does(tmp_path):
     with pytest.raises(ConfigError, match="scenario.name"):
         (tmp_path / "other.yaml").write_text(text, encoding="utf-8")
         sim.run(n_runs=50, overrides=[f"scenario_file={tmp_path / 'other.yaml'}"])
+
+
+def test_a_sweep_checks_every_point_before_running_any(tmp_path):
+    with pytest.raises(ConfigError, match="scenario.escalation.p_spillover"):
+        sim.sweep({"scenario.escalation.p_spillover.high": [0.5, 1.5]}, n_runs=20, save_to=tmp_path / "s")
+    assert not (tmp_path / "s" / "0").exists()  # the good first point did not run
