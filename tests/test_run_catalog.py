@@ -5,6 +5,8 @@ export, outcomes read in place; the command's one-line errors."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -15,7 +17,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import rundir
+from sim import api, rundir
+from sim.montecarlo import config_hash, run_monte_carlo
 from sim.runs_cli import main
 from sim.run_catalog import Catalog
 
@@ -25,14 +28,38 @@ SEEDS = list(range(13))
 BROKEN = {"half": "incomplete", "foreign": "failed", "not_negsim": "failed", "garbage": "failed"}
 
 
+def write_sweep(folder: Path) -> None:
+    """``negsim -m scenario=lieven_2022,us_response_2022 protocol=single_text,ultimatum
+    mc.seed=0,...,12 mc.n_runs=20`` as ``sim.sweep(..., save_to=folder)`` writes it (52 points,
+    ``folder/<job>/``), by the functions it uses (:func:`sim.rundir.write_hydra_files`,
+    :func:`sim.montecarlo.run_monte_carlo`), composing once per scenario and protocol rather
+    than once per point (composing takes about 0.4 s): a point's config is the composed one with
+    its ``mc.seed``, which is what composing ``mc.seed=N`` gives (checked for one point)."""
+    job = 0
+    for scenario in ("lieven_2022", "us_response_2022"):
+        for protocol in ("single_text", "ultimatum"):
+            built = api.build(api.compose(scenario, protocol, n_runs=20))
+            for seed in SEEDS:
+                overrides = [f"scenario={scenario}", f"protocol={protocol}", f"mc.seed={seed}", "mc.n_runs=20"]
+                container = copy.deepcopy(built[4])
+                container["mc"]["seed"] = seed
+                if job == 27:
+                    assert config_hash(container) == config_hash(api.build(api.compose(overrides=overrides))[4])
+                mc = dataclasses.replace(built[3], seed=seed)
+                rundir.write_hydra_files(folder / str(job), overrides, container)
+                run_monte_carlo(built[0], built[1], built[2], mc, folder / str(job), container)
+                job += 1
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict:
-    """``multirun/s1``: 2 scenarios x 2 protocols x 13 seeds (52 points, 20 runs each, saved by
-    ``sim.sweep``); ``outputs/``: a half-written run, another program's Hydra folder, a
+    """``multirun/s1``: 2 scenarios x 2 protocols x 13 seeds (52 points of 20 runs,
+    :func:`write_sweep`); ``outputs/``: a half-written run, another program's Hydra folder, a
     ``summary.json`` that is not negsim's and one that is not JSON."""
     base = tmp_path_factory.mktemp("catalog")
-    grid = {"scenario": ["lieven_2022", "us_response_2022"], "protocol": ["single_text", "ultimatum"], "mc.seed": SEEDS}
-    swept = sim.sweep(grid, n_runs=20, save_to=base / "multirun" / "s1")
+    write_sweep(base / "multirun" / "s1")
+    swept = sim.load(base / "multirun" / "s1")  # negsim-report's reading of it
+    assert len(swept.runs) == 52
     outputs = base / "outputs"
     (outputs / "half" / ".hydra").mkdir(parents=True)
     rundir.mark_incomplete(outputs / "half")
@@ -59,14 +86,15 @@ def test_the_question_over_a_50_point_sweep_is_answered_in_under_a_second(runs, 
     elapsed = time.perf_counter() - began
     assert elapsed < 1.0, f"{elapsed:.2f} s"
     assert (again.read, again.unchanged) == (0, 52 + len(BROKEN))
-    table = runs["sweep"].table
-    expected = table[(table["scenario"] == "us_response_2022") & (table["protocol"] == "ultimatum")].sort_values("run_dir")
-    assert answer["seed"].tolist() == sorted(SEEDS) == expected["mc.seed"].sort_values().tolist()
-    by_seed = answer.set_index("seed")
-    for _, row in expected.iterrows():
-        assert by_seed.loc[row["mc.seed"], "p_war"] == row["p_war"]
-        assert (by_seed.loc[row["mc.seed"], "p_war_lo"], by_seed.loc[row["mc.seed"], "p_war_hi"]) == (row["p_war_lo"], row["p_war_hi"])
-        assert by_seed.loc[row["mc.seed"], "path"] == str(runs["base"] / "multirun" / "s1" / row["run_dir"])
+    assert sorted(answer["seed"]) == SEEDS
+    for row in answer.itertuples():
+        assert row.path == str(runs["base"] / "multirun" / "s1" / str(39 + row.seed))  # jobs 39..51
+        summary = json.loads((Path(row.path) / "summary.json").read_text(encoding="utf-8"))
+        assert (summary["scenario"], summary["protocol"], summary["seed"]) == ("us_response_2022", "ultimatum", row.seed)
+        assert (row.p_war, row.p_war_lo, row.p_war_hi) == (summary["p_war"]["p"], summary["p_war"]["lo"], summary["p_war"]["hi"])
+    table = runs["sweep"].table  # the same numbers as negsim-report's table
+    expected = table[(table["scenario"] == "us_response_2022") & (table["protocol"] == "ultimatum")]
+    assert sorted(expected["p_war"]) == sorted(answer["p_war"])
 
 
 def test_a_row_has_every_override_each_status_with_its_interval_and_the_lock(runs):
