@@ -140,7 +140,8 @@ class RunResult:
 
     def _read_outcomes(self):
         if self._table is not None:
-            return self._table.to_pandas()
+            frame, self._table = self._table.to_pandas(), None  # one copy in memory, not two
+            return frame
         if self.path is not None and (self.path / rundir.OUTCOMES).is_file():
             import pyarrow.parquet as pq
 
