@@ -12,7 +12,6 @@ This module imports nothing heavy: ``negsim``'s start-up time is measured.
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
 DATA = "_data"
@@ -27,7 +26,10 @@ def bundled(name: str) -> Path:
     package data if there is some, else the checkout's top-level one."""
     if name not in FOLDERS + FILES:
         raise ValueError(f"nothing bundled is called {name!r}; the bundled folders and files are {', '.join(FOLDERS + FILES)}")
-    installed = Path(str(files("sim").joinpath(DATA, name)))
+    # The package's own folder, as importlib.resources.files("sim") gives it for an installed
+    # package (Hydra needs a real directory, and a wheel is always unpacked); not imported,
+    # because it costs tens of milliseconds at every command start.
+    installed = Path(__file__).resolve().parent / DATA / name
     if installed.exists():
         return installed
     checkout = Path(__file__).resolve().parents[1] / name
