@@ -3,17 +3,16 @@ returns the figure; :func:`save_summary_figures` is the caller that writes PNGs.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from analysis.report import status_label, war_estimate  # noqa: E402
-from sim import atomic  # noqa: E402
-from sim.summary import P_WAR_CAPTION  # noqa: E402
+from analysis.report import status_label, war_estimate
+from sim import atomic
+from sim.summary import P_WAR_CAPTION
 
 STATUS_COLOURS = {
     "agreement": "#2a9d8f",
@@ -25,9 +24,20 @@ STATUS_COLOURS = {
 }
 
 
+def pyplot():
+    """``matplotlib.pyplot``, headless (the Agg backend) for the commands; but not where pyplot
+    is already in use or in a Jupyter kernel, whose own (inline) backend must stay for the
+    figures of the Python API to show in a notebook."""
+    if "matplotlib.pyplot" not in sys.modules and "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _axes(ax):
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+        fig, ax = pyplot().subplots(figsize=(7.5, 4.2), layout="constrained")
     return ax.figure, ax
 
 
@@ -116,6 +126,6 @@ def save_summary_figures(summary: dict, folder: Path) -> list[Path]:
         path = folder / name
         with atomic.Replacement(path, hidden=True) as partial:
             fig.savefig(partial, dpi=120, format="png", metadata={"Software": None})
-        plt.close(fig)
+        pyplot().close(fig)
         paths.append(path)
     return paths

@@ -66,7 +66,7 @@ class ReportError(Exception):
 
 @dataclass
 class RunDir:
-    path: Path
+    path: Path | None  # None: a point of a sweep held in memory
     overrides: dict[str, str]
     job: int | None
     state: str  # ok | failed | incomplete
@@ -76,7 +76,7 @@ class RunDir:
 
 @dataclass
 class Sweep:
-    root: Path
+    root: Path | None
     runs: list[RunDir]
     override_keys: list[str]
     swept: list[str]
@@ -175,10 +175,10 @@ def expected_jobs(root: Path) -> int | None:
             "sweeper", {}
         ).get("params"):
             return None
-        from sim.api import sweep_points
+        from sim.configure import sweep_combinations  # the grammar only (sim.api reads this module)
 
         task = [o for o in hydra.get("overrides", {}).get("task", []) or []]
-        return len(sweep_points(task))
+        return len(sweep_combinations(task))
     except Exception:  # noqa: BLE001 -- an unreadable multirun.yaml only loses the missing-job check
         return None
 
@@ -217,16 +217,24 @@ def read_sweep(root: Path) -> Sweep:
     if not any(run.state == "ok" for run in runs):
         more = f" (and {len(runs) - 1} more run directories, none complete)" if len(runs) > 1 else ""
         raise ReportError(f"{runs[0].path}: {runs[0].problem}{more}")
+    sweep = sweep_of(root, runs)
+    sweep.expected_jobs = expected_jobs(root) if len(paths) > 1 or paths[0] != root else None
+    found = {run.job for run in runs if run.job is not None}
+    sweep.missing_jobs = sorted(set(range(sweep.expected_jobs)) - found) if sweep.expected_jobs is not None else []
+    return sweep
+
+
+def sweep_of(root: Path | None, runs: list[RunDir]) -> Sweep:
+    """The sweep of these runs: every override key in order of appearance, and the swept
+    ones (more than one value). ``root`` is ``None`` for a sweep held in memory
+    (:func:`sim.api.sweep` without ``save_to``), whose runs have no directory."""
     keys: list[str] = []
     for run in runs:
         for key in run.overrides:
             if key not in keys:
                 keys.append(key)
     swept = [key for key in keys if len({run.overrides.get(key) for run in runs}) > 1]
-    expected = expected_jobs(root) if len(paths) > 1 or paths[0] != root else None
-    found = {run.job for run in runs if run.job is not None}
-    missing = sorted(set(range(expected)) - found) if expected is not None else []
-    return Sweep(root, runs, keys, swept, missing, expected)
+    return Sweep(root, runs, keys, swept)
 
 
 def sweep_table(sweep: Sweep) -> pd.DataFrame:
@@ -260,7 +268,7 @@ def sweep_table(sweep: Sweep) -> pd.DataFrame:
             if key not in row:
                 row[key] = summary.get(key)
         row["job"] = run.job
-        row["run_dir"] = str(run.path.relative_to(sweep.root)) if run.path != sweep.root else "."
+        row["run_dir"] = _relative(run.path, sweep.root)
         rows.append(row)
     frame = pd.DataFrame(rows)
     for key in sweep.override_keys:
@@ -273,6 +281,14 @@ def sweep_table(sweep: Sweep) -> pd.DataFrame:
     frame["n_runs"] = frame["n_runs"].astype("Int64")
     frame["job"] = frame["job"].astype("Int64")
     return frame
+
+
+def _relative(path: Path | None, root: Path | None) -> str | None:
+    if path is None:
+        return None
+    if root is None:
+        return str(path)
+    return str(path.relative_to(root)) if path != root else "."
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -296,12 +312,9 @@ def _is_numeric(values: list) -> bool:
 
 
 def _plt():
-    import matplotlib
+    from analysis.figures import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot()
 
 
 def _line_panel(
@@ -474,7 +487,7 @@ def choose_axes(
         if key is not None and key not in swept:
             known = ", ".join(swept) if swept else "none"
             raise ReportError(
-                f"{name} {key}: not a swept parameter of {sweep.root} (swept: {known})"
+                f"{name} {key}: not a swept parameter of {sweep.root or 'this sweep'} (swept: {known})"
             )
     if x is not None and y is not None and x == y:
         raise ReportError(f"--x and --y must differ (both {x})")

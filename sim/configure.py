@@ -19,13 +19,14 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from sim import scenario_file
+from sim.bundled import conf_dir
 from sim.config import register_configs
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, config_hash
 from sim.protocols import Protocol, check_protocol_fits, protocol_from_dict
 from sim.scenario import Scenario, check_size, scenario_from_dict
 
-CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
+CONF_DIR = str(conf_dir())  # the checkout's conf/, or an installed wheel's copy (sim.bundled)
 SCHEME = "negsim-scenarios"
 register_configs()
 

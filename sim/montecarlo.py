@@ -190,6 +190,7 @@ def run_monte_carlo(
     config: dict | None = None,
     progress: Callable[[int], None] | None = None,
     before_summary: Callable[[dict], None] | None = None,
+    on_table: Callable[[object], None] | None = None,
 ) -> dict:
     """Run the Monte Carlo and return its summary.
 
@@ -198,8 +199,11 @@ def run_monte_carlo(
     is marked ``INCOMPLETE`` while the run is on; ``before_summary(summary)`` (e.g. drawing
     figures) runs once the outcomes are in place, and ``summary.json`` is written last, so its
     presence means the run directory is complete (:mod:`sim.rundir`). ``progress(n)`` is
-    told of every ``n`` runs done.
+    told of every ``n`` runs done; ``on_table(table)`` is handed each chunk's outcomes table
+    (the rows ``outcomes.parquet`` gets, a ``pyarrow.Table``), e.g. to keep them in memory.
     """
+    from sim.environment import lock_record
+
     config = config if config is not None else {}
     metadata = {
         "negsim.version": sim.__version__,
@@ -217,10 +221,15 @@ def run_monte_carlo(
         writer = OutcomesWriter(Path(out_dir) / "outcomes.parquet", metadata)
     accumulator = SummaryAccumulator(scenario, protocol.max_rounds)
     try:
-        for outcomes, parameters in iterate_chunks(scenario, protocol, engine, mc, writer is not None, progress):
+        tables = writer is not None or on_table is not None
+        for outcomes, parameters in iterate_chunks(scenario, protocol, engine, mc, tables, progress):
             accumulator.add(outcomes)
-            if writer is not None:
-                writer.write(outcomes_table(scenario, outcomes, parameters))
+            if tables:
+                table = outcomes_table(scenario, outcomes, parameters)
+                if writer is not None:
+                    writer.write(table)
+                if on_table is not None:
+                    on_table(table)
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -236,6 +245,7 @@ def run_monte_carlo(
         "protocol": protocol.name,
         "config_hash": metadata["negsim.config_hash"],
         "version": sim.__version__,
+        "lock": lock_record(),  # requirements.lock's sha256, and whether the packages are as it pins
         **{k: v for k, v in accumulator.result(mc.top_packages).items() if k != "n_runs"},
         "config": config,
     }

@@ -117,6 +117,18 @@ def mark_incomplete(out_dir: Path) -> None:
     atomic.write_text(out_dir / MARKER, MARKER_TEXT)
 
 
+def write_hydra_files(out_dir: Path, overrides: list[str], config: dict) -> None:
+    """``.hydra/overrides.yaml`` and ``.hydra/config.yaml`` as Hydra writes them for a
+    ``negsim`` run (the overrides, the composed config), for a run made without Hydra's app
+    (:func:`sim.api.run` with ``save_to``): ``negsim-report`` and the run catalog read them."""
+    import yaml  # noqa: PLC0415 (only this writer needs it)
+
+    folder = Path(out_dir) / ".hydra"
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(folder / "overrides.yaml", yaml.safe_dump(list(overrides), sort_keys=False))
+    atomic.write_text(folder / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
 def finish(out_dir: Path, summary: dict) -> None:
     """Write ``summary.json`` (atomically, last of all results), then drop the marker."""
     out_dir = Path(out_dir)

@@ -65,7 +65,7 @@ def test_the_python_api_holds_the_lock(tmp_path):
     holder = _hold_in_another_process(tmp_path / "run")
     try:
         with pytest.raises(rundir.RunDirBusy):
-            api.run(n_runs=100, out_dir=tmp_path / "run")
+            api.run(n_runs=100, save_to=tmp_path / "run")
         assert not (tmp_path / "run" / rundir.MARKER).exists()  # refused before writing anything
     finally:
         holder.communicate("\n", timeout=30)
@@ -74,7 +74,7 @@ def test_the_python_api_holds_the_lock(tmp_path):
 @pytest.fixture(scope="module")
 def complete_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("complete") / "run"
-    api.run(n_runs=300, seed=3, out_dir=out)
+    api.run(n_runs=300, seed=3, save_to=out)
     return out
 
 

@@ -17,9 +17,11 @@ from hydra.plugins.config_source import ConfigLoadError, ConfigResult, ConfigSou
 from hydra.plugins.search_path_plugin import SearchPathPlugin
 from omegaconf import OmegaConf
 
+from sim.bundled import scenarios_dir
+
 SCHEME = "negsim-scenarios"
 GROUP = "scenario"
-BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+BUNDLED = scenarios_dir()  # the checkout's scenarios/, or an installed wheel's copy
 
 
 class ScenarioSource(ConfigSource):

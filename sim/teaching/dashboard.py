@@ -73,19 +73,10 @@ def protocol_names() -> list[str]:
 def _composed_json(scenario: str, protocol: str) -> str:
     """negsim's composed config for ``scenario=... protocol=...`` (exactly what the command
     line composes), as JSON: callers get a fresh copy each time."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
+    from sim import api
 
-    from sim.configure import CONF_DIR
-
-    with (
-        _COMPOSE_LOCK,
-        initialize_config_dir(version_base="1.3", config_dir=CONF_DIR, job_name="negsim_dashboard"),
-    ):
-        cfg = compose(
-            config_name="config", overrides=[f"scenario={scenario}", f"protocol={protocol}"]
-        )
-    container = OmegaConf.to_container(cfg, resolve=True)
+    with _COMPOSE_LOCK:  # Hydra's compose API keeps global state
+        container = api.build(api.compose(scenario, protocol))[4]
     return json.dumps({"scenario": container["scenario"], "protocol": container["protocol"]})
 
 
@@ -389,7 +380,7 @@ class Dashboard:
     # --- the distribution ------------------------------------------------------------------
     def recompute(self) -> dict | None:
         """N runs of the current settings with the batch engine; redraws both charts."""
-        from sim.montecarlo import MonteCarlo, run_monte_carlo
+        from sim.api import MonteCarlo, run_monte_carlo
         from sim.teaching.words import actor_words, level_words, status_words
 
         try:

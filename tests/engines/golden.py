@@ -70,7 +70,7 @@ def compute(
     with tempfile.TemporaryDirectory() as tmp:
         run(
             scenario, protocol={**PROTOCOLS[protocol], **(protocol_keys or {})}, engine=engine, n_runs=n_runs,
-            seed=SEED, out_dir=Path(tmp), overrides=overrides,
+            seed=SEED, save_to=Path(tmp), overrides=overrides,
         )  # fmt: skip
         return table_digest(Path(tmp) / "outcomes.parquet", exclude)
 

@@ -108,19 +108,19 @@ def test_a_control_change_is_one_batch_monte_carlo_and_no_composition(monkeypatc
     """What keeps a control change quick (its timing belongs to the benchmarks): the default
     20,000 runs go through one Monte Carlo with the compiled batch engine, writing nothing,
     and no config is composed again (composing takes about half a second)."""
-    import sim.montecarlo
+    import sim.api
     from sim.teaching import dashboard as module
 
     dashboard = Dashboard()
     assert dashboard.summary["n_runs"] == 20_000
     calls = []
-    real = sim.montecarlo.run_monte_carlo
+    real = sim.api.run_monte_carlo
 
     def spy(scenario, protocol, engine, mc, *args, **kwargs):
         calls.append((engine, mc, args, kwargs))
         return real(scenario, protocol, engine, mc, *args, **kwargs)
 
-    monkeypatch.setattr(sim.montecarlo, "run_monte_carlo", spy)
+    monkeypatch.setattr(sim.api, "run_monte_carlo", spy)
     composed_before = module._composed_json.cache_info().misses
     dashboard.offer_selects["nato_membership"].value = "open_door"
     assert len(calls) == 1, calls

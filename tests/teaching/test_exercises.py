@@ -36,8 +36,8 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def p_agreement(summary: dict) -> float:
-    return summary["status"]["agreement"]["count"] / summary["n_runs"]
+def p_agreement(result) -> float:
+    return result.summary["status"]["agreement"]["count"] / result.summary["n_runs"]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_ex1_histogram_is_russias_batna_in_the_monte_carlo(figures, tmp_path):
     fig, _, _ = figures["ex1_russia_batna.png"]
     (ax,) = fig.axes
     api.run("us_response_2022", "ultimatum", n_runs=N, seed=exercises.SEED,
-            overrides=["experiment=ball_in_their_court"], out_dir=tmp_path)  # fmt: skip
+            overrides=["experiment=ball_in_their_court"], save_to=tmp_path)  # fmt: skip
     reservation = pq.read_table(tmp_path / "outcomes.parquet").column(f"{RUSSIA}.reservation").to_numpy()
     batna, lieven = [c for c in ax.containers if isinstance(c, BarContainer)]
     counts, _ = np.histogram(reservation, bins=np.linspace(-0.05, 0.5, 45))
@@ -100,7 +100,7 @@ def test_ex1_transcript_is_run_4_of_the_monte_carlo(figures, tmp_path):
     """The mediated transcript's rounds are those of run 4 in ``negsim
     scenario=us_response_2022 mc.seed=0``."""
     fig, _, _ = figures["ex1_us_response_transcript.png"]
-    api.run("us_response_2022", n_runs=N, seed=exercises.SEED, out_dir=tmp_path)
+    api.run("us_response_2022", n_runs=N, seed=exercises.SEED, save_to=tmp_path)
     table = pq.read_table(tmp_path / "outcomes.parquet").to_pandas().set_index("run")
     rounds = int(table.loc[exercises.EX1_RUN, "rounds"])
     assert table.loc[exercises.EX1_RUN, "status"] == "agreement" and rounds > 1
@@ -148,7 +148,7 @@ def test_ex3_aspiration_curves_and_deadline_scan(figures):
     lines = {line.get_label(): line for line in right.lines}
     for e, name, deadline in ((1.0, "linear e = 1", 4), (0.3, "Boulware e = 0.3", 12)):
         overrides = [*fixed(f"{RUSSIA}.concession_exponent", e), *fixed(f"{RUSSIA}.deadline", deadline)]
-        summary = api.run("lieven_2022", n_runs=N, seed=exercises.SEED, overrides=overrides)
+        summary = api.run("lieven_2022", n_runs=N, seed=exercises.SEED, overrides=overrides).summary
         at = list(exercises.DEADLINES).index(deadline)
         agreement = lines[f"{name}: agreement"].get_ydata()[at]
         war = lines[f"{name}: P(war)"].get_ydata()[at]

@@ -201,7 +201,7 @@ def test_narrates_red_lines_the_aftermath_and_anticipated_ratification(tmp_path)
     from sim.teaching.transcript import Replay
 
     scenario, protocol, *_ = build(compose("us_response_2022", protocol="ultimatum"))
-    run("us_response_2022", protocol="ultimatum", n_runs=10, seed=0, out_dir=tmp_path)
+    run("us_response_2022", protocol="ultimatum", n_runs=10, seed=0, save_to=tmp_path)
     periods = pq.read_table(tmp_path / "outcomes.parquet").column("aftermath").to_pylist()
     k = next(i for i, p in enumerate(periods) if p >= 2)
     text = Replay(scenario, protocol, 0, k).play().markdown()
