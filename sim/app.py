@@ -81,6 +81,8 @@ submitit_local); a SLURM task has cores of its own (its CPU set)."""
 def shares_cores() -> bool:
     """Whether this job is a sweep point running beside others on the same cores: then its
     default ``mc.n_threads`` is 1, not every core (which would oversubscribe them)."""
+    if not HydraConfig.initialized():  # called outside a Hydra job (tests, the Python API)
+        return False
     hydra_cfg = HydraConfig.get()
     target = str(hydra_cfg.launcher.get("_target_", "")) if hydra_cfg.mode == RunMode.MULTIRUN else ""
     return target.endswith(LOCAL_PARALLEL_LAUNCHERS)
