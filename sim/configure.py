@@ -13,12 +13,14 @@ import contextlib
 import datetime
 import difflib
 import itertools
+import math
 import re
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
-from sim import scenario_file
+from sim import limits, scenario_file
 from sim.config import register_configs
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, config_hash
@@ -51,7 +53,12 @@ def compose_config(overrides: list[str], return_hydra_config: bool = False) -> D
 
 def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     """Turn a composed config into validated objects (raises :class:`ConfigError`)."""
-    container = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
+    try:
+        container = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
+    except OmegaConfBaseException as error:  # an interpolation given on the command line
+        key = getattr(error, "full_key", None) or ""
+        raw = _lookup(OmegaConf.to_container(cfg, resolve=False), key) if key else None
+        raise ConfigError(key or "config", raw, first_line(error)) from None
     container.pop("hydra", None)
     scenario = scenario_from_dict(container["scenario"])
     protocol = protocol_from_dict(container["protocol"])
@@ -122,25 +129,62 @@ def config_overrides(args: list[str]) -> list[str]:
     return overrides
 
 
-def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
-    """Every job's config overrides: the product of the values of each sweep override."""
+def parse_overrides(overrides: list[str]) -> list:
+    """Hydra's parsed overrides, with a config loader when Hydra is initialised (a
+    ``glob(...)`` sweep of a config group lists the group's options through it)."""
+    from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
+    return OverridesParser.create(config_loader=loader).parse_overrides(overrides)
+
+
+def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
+    """Every job's config overrides: the product of the values of each sweep override."""
     overrides = config_overrides(args)
+    bound = limits.SWEEP_POINTS.value()
     try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
+        choices = [
+            [f"{o.get_key_element()}={v}" for v in itertools.islice(o.sweep_string_iterator(), bound + 1)]
+            if o.is_sweep_override() else [o.input_line]
+            for o in parse_overrides(overrides)
+        ]  # fmt: skip
     except Exception as error:  # Hydra's override grammar: report its first line only
         raise ConfigError("command line", " ".join(overrides), first_line(error)) from None
-    choices = [
-        [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
-        for o in parsed
-    ]
+    limits.SWEEP_POINTS.check("command line", math.prod(len(values) for values in choices))  # at most bound + 1 each
     return list(itertools.product(*choices))
 
 
+NOT_OURS = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd"}
+
+
+def check_flags(args: list[str]) -> None:
+    """Hydra's own flags, read by Hydra's own parser, a mistake in one line (Hydra prints
+    its usage first); and none that would point Hydra at a config other than ``conf/``,
+    which is the one the checks here compose."""
+    from hydra._internal.utils import get_args_parser
+
+    def error(message: str) -> None:
+        if message.startswith("unrecognized arguments"):
+            message += " (Hydra's flags, e.g. -m, go before the overrides)"
+        raise ConfigError("command line", " ".join(args), message)
+
+    parser = get_args_parser()
+    parser.error = error  # argparse reports every usage mistake through error()
+    parser.parse_args(args)
+    given = next((arg for arg in args if arg.split("=", 1)[0] in NOT_OURS), None)
+    if given is not None:
+        raise ConfigError(
+            given.split("=", 1)[0], given, "negsim composes its own conf/ only: a scenario of your own is "
+            "scenario_file=PATH, more config files hydra.searchpath=[file://DIR]",
+        )  # fmt: skip
+
+
 def check_command_line(args: list[str]) -> None:
-    """Compose and validate the config of every sweep value before Hydra starts a job
-    (and keep each job's config hash in :data:`CHECKED_HASHES`)."""
+    """Hydra's flags (:func:`check_flags`), then compose and validate the config of every
+    sweep value before Hydra starts a job (and keep each job's config hash in
+    :data:`CHECKED_HASHES`)."""
+    check_flags(args)
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return
     with hydra_context():

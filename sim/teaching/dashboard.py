@@ -43,13 +43,13 @@ from pathlib import Path
 import numpy as np
 
 from analysis.figures import STATUS_COLOURS
-from sim.errors import EXIT_ENVIRONMENT, ConfigError
+from sim.errors import EXIT_ENVIRONMENT, ConfigError, OneLineParser
 
 DEFAULT_PORT = 5006
 DEFAULT_HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_RUNS = 20_000
-MAX_RUNS = 200_000
+MIN_RUNS, MAX_RUNS = 100, 200_000  # the runs control's range
 PLAY_PERIOD_MS = 900
 RUNG_COLOURS = ["#6a994e", "#a7c957", "#f4a261", "#e76f51", "#9b2226"]
 _COMPOSE_LOCK = threading.Lock()
@@ -196,7 +196,7 @@ class Dashboard:
         self.runs_input = pn.widgets.IntInput(
             label="Runs (N)",
             value=n_runs,
-            start=100,
+            start=MIN_RUNS,
             end=MAX_RUNS,
             step=1000,
             css_classes=["control-runs"],
@@ -825,14 +825,6 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, show: bool = False
     )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
-        sys.exit(2)
-
-
 def check_address(parser: argparse.ArgumentParser, host: str, port: int) -> None:
     """A port that exists (exit 2) and that this machine lets us listen on (exit 1: taken,
     or not ours to bind), tried before the server starts; a warning for a non-loopback host."""
@@ -860,7 +852,7 @@ def check_address(parser: argparse.ArgumentParser, host: str, port: int) -> None
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``negsim-dashboard``)."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="negsim-dashboard", description="Teaching dashboard in the browser (offline)."
     )
     parser.add_argument(
@@ -894,6 +886,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(
             f"--protocol: unknown protocol {args.protocol!r}; use one of {protocol_names()}"
         )
+    if not MIN_RUNS <= args.runs <= MAX_RUNS:
+        parser.error(f"--runs: {args.runs} is outside the runs control's range ({MIN_RUNS} to {MAX_RUNS:,})")
+    if args.seed < 0:
+        parser.error(f"--seed: {args.seed} is not a seed (a whole number >= 0)")
     check_address(parser, args.host, args.port)
     serve(
         args.port,
