@@ -198,7 +198,7 @@ def check_command_line(args: list[str]) -> None:
 
 def first_line(error: BaseException) -> str:
     """The first non-blank line of an error's message (Hydra's and OmegaConf's run to many)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    lines = [line.strip() for line in str(error).split("\n") if line.strip()]  # a "\r" in a key: ConfigError escapes it
     return lines[0] if lines else type(error).__name__
 
 
@@ -215,10 +215,29 @@ def composition_error(error: BaseException, overrides: list[str]) -> ConfigError
         text = text.replace("In 'config': ", "") + choices_hint(str(error), text)
     elif cause is not None and full_key:
         text = first_line(cause) if culprit is not None else f"{full_key}: {first_line(cause)}"
+    source = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario_file=")), None)
+    if culprit is None and full_key and full_key.startswith("scenario.") and source is not None:
+        return _file_error(full_key, source, text)
     if culprit is None:
         return ConfigError("command line", " ".join(overrides), text)
     field, _, value = culprit.partition("=")
     return ConfigError(field, value, text)
+
+
+def _file_error(full_key: str, source: str, text: str) -> ConfigError:
+    """A composition error in a scenario file's content: the key, its value in the file, and
+    the file (not the whole command line, which is not where the mistake is)."""
+    if source.startswith("'"):  # as quoted() wrote it
+        source = re.sub(r"\\(.)", r"\1", source[1:-1])
+    path = Path(source)
+    try:
+        value = _lookup(scenario_file.load(path), full_key.removeprefix("scenario."))
+    except ConfigError:
+        value = None
+    if isinstance(value, (dict, list)):  # an unknown or mistyped key: name it, not its contents
+        value = full_key.rsplit(".", 1)[-1]
+    reason = text.removeprefix(f"{full_key}: ")
+    return ConfigError(full_key, value, f"{reason} (in {path})")
 
 
 def available_options(text: str, group: str) -> list[str]:

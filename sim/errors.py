@@ -24,7 +24,16 @@ class ConfigError(ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}: {reason} (got {value!r})")
+        super().__init__(one_line(f"{field}: {reason} (got {value!r})"))
+
+
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # where str.splitlines() breaks
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks escaped (``\\r``): a key or value taken from a file may
+    hold one, and the message must stay one line."""
+    return "".join(repr(char)[1:-1] if char in LINE_BREAKS else char for char in text)
 
 
 def describe_os_error(error: OSError) -> str:
