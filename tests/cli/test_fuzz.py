@@ -11,9 +11,11 @@ list of overrides (valid ones and broken ones), run in this process
 - it never takes longer than :data:`BOUND` seconds (a hang is cut off and fails the example);
 - it never leaves a run folder without ``INCOMPLETE`` that ``inspect`` does not call complete.
 
-Derandomized (the same examples on every machine and in CI) and bounded: :data:`EXAMPLES`
-examples, under 30 s on two cores (``NEGSIM_FUZZ_EXAMPLES=500`` for a longer hunt by hand). A last check makes sure the examples both ran and were
-refused, so that the property was not checked on one kind only.
+Derandomized and bounded: :data:`EXAMPLES` generated examples and a few explicit ones, under
+30 s on two cores (``NEGSIM_FUZZ_EXAMPLES=300`` for a longer hunt by hand). Three explicit
+examples run, so the property is always checked on runs as well as on refusals; the
+generated ones were seen to differ when other test files ran first in the same process
+(hypothesis' generation is not only a function of its seed), so no check counts on them.
 """
 
 from __future__ import annotations
@@ -150,6 +152,7 @@ def _on_alarm(signum, frame):
 @pytest.mark.slow
 def test_fuzz_scenario_files_and_overrides(tmp_path: Path):
     seen: Counter = Counter()
+    refusals: list[str] = []
     counter = iter(range(10**6))
 
     def run(args: list[str], folder: Path):
@@ -182,6 +185,7 @@ def test_fuzz_scenario_files_and_overrides(tmp_path: Path):
             if candidate.is_dir() and not (candidate / rundir.MARKER).exists():
                 summary, problem = rundir.inspect(candidate)
                 assert summary is not None, f"{candidate} has no {rundir.MARKER} marker but is not complete: {problem}\n{report}"
+        refusals.append(result.stderr.strip()[:160])
         return "ran" if result.returncode == 0 else "refused"
 
     @settings(
@@ -194,13 +198,16 @@ def test_fuzz_scenario_files_and_overrides(tmp_path: Path):
         print_blob=True,
     )
     @given(mutations=st.lists(MUTATIONS, min_size=0, max_size=2), overrides=OVERRIDES)
+    @example(mutations=[], overrides=[])  # these three run: the property is checked on both kinds
+    @example(mutations=[("nudge", ("escalation", "p_spillover", "high"), 0.75)], overrides=["protocol=ultimatum"])
+    @example(mutations=[("drop", ("escalation", "shifts", "limited_incursion", "us"))], overrides=["mc.seed=7"])
     @example(mutations=[("add", (), "\r", None)], overrides=[])  # found: a key "\r" made the line two
     @example(mutations=[("set", ("escalation", "shifts", "nato_russia_clash", "russia", "low"), 10**400)], overrides=[])  # found: a traceback
     def fuzz(mutations, overrides):
         seen[check(_mutate(BASE, mutations), overrides)] += 1
 
     fuzz()
-    assert seen["ran"] >= 3 and seen["refused"] >= 3, f"the examples were not mixed: {dict(seen)}"
+    assert seen["ran"] >= 3 and seen["refused"] >= 2, f"the examples were not mixed: {dict(seen)}; {refusals}"
 
 
 def test_the_mutations_change_the_data():
