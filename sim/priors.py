@@ -123,7 +123,7 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
     if not isinstance(node, dict):
         raise ConfigError(path, node, "a prior must be a mapping with 'dist' and its parameters")
     dist = node.get("dist")
-    if dist not in PARAMETERS:
+    if not isinstance(dist, str) or dist not in PARAMETERS:  # a list or a mapping is no name (and unhashable)
         raise ConfigError(f"{path}.dist", dist, f"unknown distribution; use one of {sorted(PARAMETERS)}")
     if families is not None and dist not in families:
         raise ConfigError(f"{path}.dist", dist, f"not allowed here; use one of {list(families)}")

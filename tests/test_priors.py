@@ -341,3 +341,13 @@ def test_a_number_no_float_holds_is_refused(value):
 
     with pytest.raises(ConfigError, match="x.low: must be a finite number"):
         parse_prior(prior("uniform", low=value, high=0.5), "x", REAL)
+
+
+@pytest.mark.parametrize("dist", [[], {"a": 1}, 1, None])
+def test_a_distribution_that_is_not_a_name_is_refused(dist):
+    """``dist: []`` raised TypeError (unhashable) where no structured config types it (the
+    escalation shifts): a traceback, found by the fuzz test."""
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="x.dist: unknown distribution"):
+        parse_prior({**prior("uniform", low=0.0, high=0.5), "dist": dist}, "x", REAL)

@@ -202,6 +202,7 @@ def test_fuzz_scenario_files_and_overrides(tmp_path: Path):
     @example(mutations=[("nudge", ("escalation", "p_spillover", "high"), 0.75)], overrides=["protocol=ultimatum"])
     @example(mutations=[("drop", ("escalation", "shifts", "limited_incursion", "us"))], overrides=["mc.seed=7"])
     @example(mutations=[("add", (), "\r", None)], overrides=[])  # found: a key "\r" made the line two
+    @example(mutations=[("set", ("escalation", "shifts", "nato_russia_clash", "us", "dist"), [])], overrides=[])  # found: a traceback
     @example(mutations=[("set", ("escalation", "shifts", "nato_russia_clash", "russia", "low"), 10**400)], overrides=[])  # found: a traceback
     def fuzz(mutations, overrides):
         seen[check(_mutate(BASE, mutations), overrides)] += 1
