@@ -32,7 +32,6 @@ the first run directory and what is wrong with it.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
@@ -46,6 +45,7 @@ import yaml
 
 from analysis.report import status_label, war_estimate
 from sim import atomic, rundir
+from sim.errors import OneLineParser
 from sim.core.enums import STATUS_NAMES
 from sim.summary import P_WAR_CAPTION
 
@@ -670,7 +670,7 @@ def report(root: Path, x: str | None = None, y: str | None = None, figures: bool
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``negsim-report``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description="Tidy table, figures and report.md of a negsim run or sweep directory.",
     )

@@ -33,6 +33,7 @@ from sim.launchers import check_launch, compose_with_hydra, pin_output_dir, spli
 from sim.limits import fit_jobs
 from sim.montecarlo import SCHEMA_VERSION, config_hash, run_monte_carlo
 from sim.protocols import deadline_warning
+from sim.scenario import missing_shifts_warning
 
 log = logging.getLogger("negsim")
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears
@@ -44,7 +45,7 @@ def run(cfg: DictConfig, out_dir: Path, progress: bool = False) -> dict:
     scenario, protocol, engine, mc, container = build(cfg)
     n_jobs, jobs_warning = fit_jobs(mc.n_jobs)  # the cores of the machine the job runs on
     mc = dataclasses.replace(mc, n_jobs=n_jobs, n_threads=mc.n_threads or (1 if shares_cores() else 0))
-    for warning in (deadline_warning(scenario, protocol), jobs_warning):
+    for warning in (deadline_warning(scenario, protocol), missing_shifts_warning(scenario), jobs_warning):
         if warning:
             log.warning(warning)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,12 +13,14 @@ import contextlib
 import datetime
 import difflib
 import itertools
+import math
 import re
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
-from sim import scenario_file
+from sim import limits, scenario_file
 from sim.bundled import conf_dir
 from sim.config import register_configs
 from sim.errors import ConfigError
@@ -52,11 +54,16 @@ def compose_config(overrides: list[str], return_hydra_config: bool = False) -> D
 
 def build(cfg: DictConfig) -> tuple[Scenario, Protocol, str, MonteCarlo, dict]:
     """Turn a composed config into validated objects (raises :class:`ConfigError`)."""
-    container = {  # without ``hydra``, whose sweep fields cannot be resolved outside a sweep
-        key: OmegaConf.to_container(node, resolve=True, throw_on_missing=False) if OmegaConf.is_config(node) else node
-        for key, node in cfg.items_ex(resolve=True)
-        if key != "hydra"
-    }
+    try:
+        container = {  # without ``hydra``, whose sweep fields cannot be resolved outside a sweep
+            key: OmegaConf.to_container(node, resolve=True, throw_on_missing=False) if OmegaConf.is_config(node) else node
+            for key, node in cfg.items_ex(resolve=True)
+            if key != "hydra"
+        }
+    except OmegaConfBaseException as error:  # an interpolation given on the command line
+        key = getattr(error, "full_key", None) or ""
+        raw = _lookup(OmegaConf.to_container(cfg, resolve=False), key) if key else None
+        raise ConfigError(key or "config", raw, first_line(error)) from None
     scenario = scenario_from_dict(container["scenario"])
     protocol = protocol_from_dict(container["protocol"])
     check_protocol_fits(scenario, protocol)
@@ -127,28 +134,66 @@ def config_overrides(args: list[str]) -> list[str]:
 
 
 def parse_overrides(overrides: list[str]) -> list:
-    """Hydra's parse of command-line overrides; a grammar error is one line."""
+    """Hydra's parsed overrides, with a config loader when Hydra is initialised (a
+    ``glob(...)`` sweep of a config group lists the group's options through it); a grammar
+    error is one line."""
+    from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
     try:
-        return OverridesParser.create().parse_overrides(overrides)
+        return OverridesParser.create(config_loader=loader).parse_overrides(overrides)
     except Exception as error:  # Hydra's override grammar: report its first line only
         raise ConfigError("command line", " ".join(overrides), first_line(error)) from None
 
 
 def sweep_combinations(args: list[str]) -> list[tuple[str, ...]]:
     """Every job's config overrides: the product of the values of each sweep override."""
-    parsed = parse_overrides(config_overrides(args))
-    choices = [
-        [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override() else [o.input_line]
-        for o in parsed
-    ]
+    overrides = config_overrides(args)
+    bound = limits.SWEEP_POINTS.value()
+    parsed = parse_overrides(overrides)
+    try:
+        choices = [
+            [f"{o.get_key_element()}={v}" for v in itertools.islice(o.sweep_string_iterator(), bound + 1)]
+            if o.is_sweep_override() else [o.input_line]
+            for o in parsed
+        ]  # fmt: skip
+    except Exception as error:  # a sweep Hydra cannot expand: its first line only
+        raise ConfigError("command line", " ".join(overrides), first_line(error)) from None
+    limits.SWEEP_POINTS.check("command line", math.prod(len(values) for values in choices))  # at most bound + 1 each
     return list(itertools.product(*choices))
 
 
+NOT_OURS = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd"}
+
+
+def check_flags(args: list[str]) -> None:
+    """Hydra's own flags, read by Hydra's own parser, a mistake in one line (Hydra prints
+    its usage first); and none that would point Hydra at a config other than ``conf/``,
+    which is the one the checks here compose."""
+    from hydra._internal.utils import get_args_parser
+
+    def error(message: str) -> None:
+        if message.startswith("unrecognized arguments"):
+            message += " (Hydra's flags, e.g. -m, go before the overrides)"
+        raise ConfigError("command line", " ".join(args), message)
+
+    parser = get_args_parser()
+    parser.error = error  # argparse reports every usage mistake through error()
+    parser.parse_args(args)
+    given = next((arg for arg in args if arg.split("=", 1)[0] in NOT_OURS), None)
+    if given is not None:
+        raise ConfigError(
+            given.split("=", 1)[0], given, "negsim composes its own conf/ only: a scenario of your own is "
+            "scenario_file=PATH, more config files hydra.searchpath=[file://DIR]",
+        )  # fmt: skip
+
+
 def check_command_line(args: list[str]) -> None:
-    """Compose and validate the config of every sweep value before Hydra starts a job
-    (and keep each job's config hash in :data:`CHECKED_HASHES`)."""
+    """Hydra's flags (:func:`check_flags`), then compose and validate the config of every
+    sweep value before Hydra starts a job (and keep each job's config hash in
+    :data:`CHECKED_HASHES`)."""
+    check_flags(args)
     if any(arg in FLAGS_WITHOUT_CHECK for arg in args):
         return
     with hydra_context():
@@ -162,7 +207,7 @@ def check_command_line(args: list[str]) -> None:
 
 def first_line(error: BaseException) -> str:
     """The first non-blank line of an error's message (Hydra's and OmegaConf's run to many)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    lines = [line.strip() for line in str(error).split("\n") if line.strip()]  # a "\r" in a key: ConfigError escapes it
     return lines[0] if lines else type(error).__name__
 
 
@@ -179,10 +224,29 @@ def composition_error(error: BaseException, overrides: list[str]) -> ConfigError
         text = text.replace("In 'config': ", "") + choices_hint(str(error), text)
     elif cause is not None and full_key:
         text = first_line(cause) if culprit is not None else f"{full_key}: {first_line(cause)}"
+    source = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario_file=")), None)
+    if culprit is None and full_key and full_key.startswith("scenario.") and source is not None:
+        return _file_error(full_key, source, text)
     if culprit is None:
         return ConfigError("command line", " ".join(overrides), text)
     field, _, value = culprit.partition("=")
     return ConfigError(field, value, text)
+
+
+def _file_error(full_key: str, source: str, text: str) -> ConfigError:
+    """A composition error in a scenario file's content: the key, its value in the file, and
+    the file (not the whole command line, which is not where the mistake is)."""
+    if source.startswith("'"):  # as quoted() wrote it
+        source = re.sub(r"\\(.)", r"\1", source[1:-1])
+    path = Path(source)
+    try:
+        value = _lookup(scenario_file.load(path), full_key.removeprefix("scenario."))
+    except ConfigError:
+        value = None
+    if isinstance(value, (dict, list)):  # an unknown or mistyped key: name it, not its contents
+        value = full_key.rsplit(".", 1)[-1]
+    reason = text.removeprefix(f"{full_key}: ")
+    return ConfigError(full_key, value, f"{reason} (in {path})")
 
 
 def available_options(text: str, group: str) -> list[str]:

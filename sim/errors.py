@@ -5,7 +5,9 @@ Exit status 2 is bad input (the person can fix the command or the file), 1 a fau
 environment (the same command may work on another day or machine).
 """
 
+import argparse
 import errno
+import sys
 
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 1
@@ -22,7 +24,16 @@ class ConfigError(ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}: {reason} (got {value!r})")
+        super().__init__(one_line(f"{field}: {reason} (got {value!r})"))
+
+
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # where str.splitlines() breaks
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks escaped (``\\r``): a key or value taken from a file may
+    hold one, and the message must stay one line."""
+    return "".join(repr(char)[1:-1] if char in LINE_BREAKS else char for char in text)
 
 
 def describe_os_error(error: OSError) -> str:
@@ -34,3 +45,13 @@ def describe_os_error(error: OSError) -> str:
         cause = lines[0] if lines else type(error).__name__
     paths = [str(p) for p in (error.filename, error.filename2) if p is not None]
     return f"{' -> '.join(paths)}: {cause}" if paths else cause
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr, exit status 2, like every other bad
+    input (argparse's own prints the usage first)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        prog = self.prog.split()[0]  # a subcommand's parser is "prog subcommand"
+        print(f"{prog}: error: {message} (see {prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)

@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.configure import (
     available_options,
@@ -35,8 +36,10 @@ from sim.configure import (
     build,
     compose_config,
     composition_error,
+    first_line,
     hydra_context,
     job_key,
+    parse_overrides,
     quoted,
 )
 from sim.errors import ConfigError
@@ -65,16 +68,14 @@ def split_args(args: list[str]) -> tuple[list[str], set[str]]:
 
 def first_values(overrides: list[str]) -> list[str]:
     """The overrides with each sweep at its first value."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
+        with hydra_context():
+            return [
+                f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()), '')}" if o.is_sweep_override() else o.input_line
+                for o in parse_overrides(overrides)
+            ]
     except Exception:  # reported with the rest of the command line by check_command_line
         return overrides
-    return [
-        f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()), '')}" if o.is_sweep_override() else o.input_line
-        for o in parsed
-    ]
 
 
 def compose_with_hydra(overrides: list[str]) -> DictConfig:
@@ -139,9 +140,8 @@ def check_slurm(launcher: DictConfig, choice: str | None) -> None:
 def sweep_jobs(overrides: list[str]) -> list[list[str]]:
     """The task overrides of each job of a sweep, in Hydra's job-number order (BasicSweeper)."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parsed = [o for o in OverridesParser.create().parse_overrides(overrides) if not o.is_hydra_override()]
+    parsed = [o for o in parse_overrides(overrides) if not o.is_hydra_override()]
     return BasicSweeper.split_arguments(parsed, None)[0]
 
 
@@ -191,7 +191,11 @@ def check_launch(args: list[str], cfg: DictConfig | None = None) -> tuple[str, P
     if flags & {"--cfg", "-c"}:
         return None  # prints the config, writes nothing
     field = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    out_dir = Path(str(OmegaConf.select(cfg, field)))
+    try:
+        out_dir = Path(str(OmegaConf.select(cfg, field)))
+    except OmegaConfBaseException as error:  # e.g. ${nope} in the directory's name
+        given = next((arg.split("=", 1)[1] for arg in overrides if arg.startswith(f"{field}=")), None)
+        raise ConfigError(field, given, first_line(error)) from None
     check_writable(out_dir, field)
     if multirun:
         check_sweep_dir(overrides, cfg)

@@ -5,7 +5,7 @@ is checked where the input is read (the file's size before it is parsed; levels,
 the number of packages before any table is built; ``mc.n_jobs`` before a worker starts), and
 a breach is one line naming the field, the number and the bound (:class:`sim.errors.ConfigError`).
 
-Two bounds can be raised for a machine that has the memory, by an environment variable (they
+Three bounds can be raised for a machine that has the memory, by an environment variable (they
 change what may run, never a result, so they are not part of the config or its hash):
 
 - ``NEGSIM_MAX_SCENARIO_BYTES`` (default 1,000,000): a scenario file's size; the bundled ones
@@ -14,6 +14,8 @@ change what may run, never a result, so they are not part of the config or its h
   of the items' level counts). The engines keep a few tables with a row or column per package
   (utilities, whose yes each needs, ratifier votes, the summary's count by package), some
   hundreds of bytes per package: about 0.5 GB at the default.
+- ``NEGSIM_MAX_SWEEP_POINTS`` (default 10,000): the points of one sweep (``-m``), each composed
+  and checked before the first runs (``mc.seed=range(0,100000000)`` would check for days).
 
 Two are fixed, because the outcome table stores level and actor numbers as 8-bit codes:
 at most :data:`MAX_LEVELS` levels per item and :data:`MAX_ACTORS` actors.
@@ -56,6 +58,9 @@ class Limit:
 
 SCENARIO_BYTES = Limit("NEGSIM_MAX_SCENARIO_BYTES", 1_000_000, "too large a scenario file (bytes)")
 PACKAGES = Limit("NEGSIM_MAX_PACKAGES", 2**20, "too many packages (the product of the items' level counts)")
+SWEEP_POINTS = Limit(
+    "NEGSIM_MAX_SWEEP_POINTS", 10_000, "too many sweep points (each is composed and checked before the first one runs)"
+)
 
 
 def check_levels(field: str, count: int) -> None:

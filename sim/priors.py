@@ -111,6 +111,14 @@ def _truncated_standard_normal_ppf(u: np.ndarray, a: float, b: float) -> np.ndar
         return np.where(below <= 0.5, special.ndtri(below), -special.ndtri(above))
 
 
+def _finite(value: int | float) -> bool:
+    """A finite number that a float can hold (``10**400``, a YAML integer, cannot)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ...] | None = None) -> Prior:
     """Build a :class:`Prior` from plain data, checking its parameters and its support.
 
@@ -120,7 +128,7 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
     if not isinstance(node, dict):
         raise ConfigError(path, node, "a prior must be a mapping with 'dist' and its parameters")
     dist = node.get("dist")
-    if dist not in PARAMETERS:
+    if not isinstance(dist, str) or dist not in PARAMETERS:  # a list or a mapping is no name (and unhashable)
         raise ConfigError(f"{path}.dist", dist, f"unknown distribution; use one of {sorted(PARAMETERS)}")
     if families is not None and dist not in families:
         raise ConfigError(f"{path}.dist", dist, f"not allowed here; use one of {list(families)}")
@@ -137,7 +145,7 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
             value = params.get(name)
         if value is None:
             raise ConfigError(f"{path}.{name}", None, f"a {dist} prior needs '{name}'")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
             raise ConfigError(f"{path}.{name}", value, "must be a finite number")
         params[name] = float(value)
     for text in ("rationale", "source"):

@@ -249,6 +249,23 @@ def scenario_from_dict(data: object, where: str = "scenario") -> Scenario:
     )
 
 
+def missing_shifts_warning(scenario: Scenario) -> str | None:
+    """One line naming the actors and rungs without an escalation shift: a shift is optional
+    (:data:`sim.parameters.PARAMETERS`, 0 if not given), so leaving one out is legal, but it
+    says "this actor's reservation does not move when the crisis climbs", which is seldom
+    meant. Only the rungs a run can climb to (above ``escalation.start_rung``) count.
+    ``None`` when every actor has a shift at every one of them."""
+    gaps = {}
+    for rung in RUNG_NAMES[scenario.escalation.start_rung + 1 :]:
+        for actor in scenario.actor_names:
+            if f"escalation.shifts.{rung}.{actor}" not in scenario.prior_by_path:
+                gaps.setdefault(actor, []).append(rung)
+    if not gaps:
+        return None
+    listed = "; ".join(f"{actor} at {', '.join(rungs)}" for actor, rungs in gaps.items())
+    return f"scenario.escalation.shifts: no shift for {listed}: those reservations stay put (shift 0) when the rung is reached"
+
+
 def parse_as_of(value: object, path: str) -> datetime.date:
     """A scenario's ``as_of``: a date written YYYY-MM-DD (a string, or a date as YAML reads it)."""
     if value is None or value == "???":

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import yaml
@@ -32,6 +33,7 @@ from sim import limits
 from sim.errors import ConfigError
 
 INTERPOLATION = "${"
+INTEGER = "tag:yaml.org,2002:int"
 
 
 class ScenarioFileError(ConfigError):
@@ -126,6 +128,9 @@ def _check(root: yaml.Node, shown: str) -> None:
     while stack:
         node, path = stack.pop()
         if isinstance(node, yaml.ScalarNode):
+            digits, most = sum(char.isdigit() for char in str(node.value)), sys.get_int_max_str_digits()
+            if node.tag == INTEGER and most and digits > most:  # Python refuses to read it (ValueError)
+                raise _Refused(node.start_mark, f"{path or 'the file'}: an integer of {digits:,} digits (at most {most:,})")
             if INTERPOLATION in str(node.value):
                 raise _Refused(
                     node.start_mark,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sim import evidence, scenario_file
 from sim.core.enums import RUNG_NAMES
-from sim.errors import ConfigError
+from sim.errors import ConfigError, OneLineParser
 from sim.priors import EVIDENCE, Prior
 from sim.scenario import Actor, Scenario, check_size, scenario_from_dict
 
@@ -534,13 +534,6 @@ def _insert(node: dict, keys: tuple[str, ...], leaf: dict) -> None:
 # --- command line --------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2), like every other error."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        _fail(f"{message} (see {PROG} --help)")
-
-
 def _fail(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -551,7 +544,7 @@ def _width() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog=PROG,
         description="List negsim's bundled scenarios, show one (or a scenario file of your own) in words, "
         "or audit its evidence.",
@@ -559,7 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
         "negsim-scenarios show path/to/my_case.yaml | negsim-scenarios schema > scenario.schema.json | "
         "negsim-scenarios audit us_response_2022 | negsim-scenarios audit --all",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{list,show,schema,audit}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{list,show,schema,audit}", parser_class=OneLineParser)
     commands.required = True
     commands.add_parser("list", help="one line per bundled scenario: name, actors, items, description")
     show = commands.add_parser("show", help="a scenario in words: items, levels, offer, escalation, every prior")

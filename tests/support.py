@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 TIMEOUT = 600  # seconds; a hung command fails its test instead of the whole suite
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = REPO / "scenarios"
 
 
 @dataclass
@@ -225,3 +228,22 @@ def run_in_process(
         os.environ.clear()
         os.environ.update(saved_env)
     return Completed([name, *args], 0 if code is None else code, out.getvalue(), err.getvalue())
+
+
+# --- scenario files for a test --------------------------------------------------------------
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a mapping shared by two keys twice, not as an anchor and an alias (which a
+    scenario file may not hold: sim.scenario_file)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump_scenario(data: object, path: Path) -> Path:
+    """Plain scenario data as a YAML file at ``path`` (its folder made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.dump(data, handle, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+    return path

@@ -332,3 +332,22 @@ def test_unused_evidence_fields_of_the_schema_are_ignored():
     """The structured config fills quote and targets with "" on every prior."""
     p = parse_prior({**prior("uniform", low=0.0, high=1.0), "quote": "", "targets": ""}, "p", UNIT)
     assert (p.evidence, p.quote, p.targets) == ("assumption", "", "")
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), float("inf"), float("nan")])
+def test_a_number_no_float_holds_is_refused(value):
+    """``10**400`` (a YAML integer) overflowed math.isfinite: a traceback, found by the fuzz test."""
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="x.low: must be a finite number"):
+        parse_prior(prior("uniform", low=value, high=0.5), "x", REAL)
+
+
+@pytest.mark.parametrize("dist", [[], {"a": 1}, 1, None])
+def test_a_distribution_that_is_not_a_name_is_refused(dist):
+    """``dist: []`` raised TypeError (unhashable) where no structured config types it (the
+    escalation shifts): a traceback, found by the fuzz test."""
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="x.dist: unknown distribution"):
+        parse_prior({**prior("uniform", low=0.0, high=0.5), "dist": dist}, "x", REAL)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sim.errors import ConfigError
-from sim.scenario import scenario_from_dict
+from sim.scenario import scenario_from_dict, missing_shifts_warning
 
 ITEMS = ("nato_membership", "force_posture", "intermediate_missiles", "donbas", "un_process")
 LEVELS = {
@@ -511,3 +511,23 @@ def test_a_prior_without_evidence_inside_a_scenario(scenario_dict):
     """The evidence check reports the prior's full path in the scenario."""
     del scenario_dict["actors"]["ukraine"]["values"]["gamma"]["g1"]["evidence"]
     assert error_field(scenario_dict) == "scenario.actors.ukraine.values.gamma.g1.evidence"
+
+
+def test_missing_shifts_warning_names_each_actor_and_rung(scenario_dict, fixed_prior, build_scenario):
+    """Shifts are optional (0 if not given), but leaving one out is worth a line: the rungs a
+    run can climb to, above the start rung, for each actor without a shift there."""
+    rungs = ("limited_incursion", "full_scale_invasion", "nato_russia_clash")
+    actors = ("us", "russia", "ukraine", "nato_allies")
+    scenario_dict["escalation"]["shifts"] = {rung: {actor: fixed_prior(0.0) for actor in actors} for rung in rungs}
+    assert missing_shifts_warning(build_scenario(scenario_dict)) is None
+    del scenario_dict["escalation"]["shifts"]["limited_incursion"]["us"]
+    del scenario_dict["escalation"]["shifts"]["nato_russia_clash"]["us"]
+    del scenario_dict["escalation"]["shifts"]["full_scale_invasion"]["ukraine"]
+    line = missing_shifts_warning(build_scenario(scenario_dict))
+    assert line == (
+        "scenario.escalation.shifts: no shift for us at limited_incursion, nato_russia_clash; "
+        "ukraine at full_scale_invasion: those reservations stay put (shift 0) when the rung is reached"
+    )
+    scenario_dict["escalation"]["start_rung"] = 0  # coercive_buildup can now be reached, and has no shifts
+    line = missing_shifts_warning(build_scenario(scenario_dict))
+    assert "us at coercive_buildup, limited_incursion, nato_russia_clash" in line and "russia at coercive_buildup" in line

@@ -36,6 +36,8 @@ PARSE = [  # (id, text, None if it is data, else texts of the error line)
     ("duplicate_key", "actors:\n  russia:\n    reservation: 1\n    reservation: 2\n", ("line 4", "duplicate key 'actors.russia.reservation'", "first given at line 3")),
     ("duplicate_top_key", "name: a\nitems: {}\nname: b\n", ("line 3", "duplicate key 'name'", "line 1")),
     ("not_yaml", "name: [x\n", ("not valid YAML", "line 2")),
+    ("integer_too_long", "name: x\nbeta0:\n  low: 1" + "0" * 5000 + "\n", ("line 3", "beta0.low", "an integer of 5,001 digits")),  # was a traceback (fuzz)
+    ("long_integer", "name: x\nlow: 1" + "0" * 400 + "\n", None),  # read; parse_prior refuses it as a prior
 ]
 
 

@@ -24,7 +24,17 @@ fonts from Google). The browser test (``tests/teaching/test_dashboard_browser.py
 that no request leaves the loopback interface.
 
 Every browser session gets its own :class:`Dashboard` (state, model, charts): nothing mutable
-lives at module level. Only the composed scenario configs are cached, read-only.
+lives at module level but the pool below. Only the composed scenario configs are cached,
+read-only.
+
+Under load (a classroom: many sessions at once), the distributions are computed in one
+bounded pool shared by the sessions (:data:`POOL`, a thread per available core; the batch
+engine releases the GIL, and each Monte Carlo uses one thread, so the pool is the bound on
+the CPU the dashboard takes), never on the server's event loop, which stays free to serve
+pages and controls. A session's newer control change supersedes its computation still
+waiting in the pool (cancelled), and a result that a newer change has made stale is never
+shown. Outside a server (a test, a notebook) the distribution is computed at once, in the
+caller's thread. ``tests/teaching/test_dashboard_load.py`` measures 10 sessions at once.
 """
 
 from __future__ import annotations
@@ -37,22 +47,26 @@ import socket
 import sys
 import threading
 import time
-from functools import lru_cache
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 
 from analysis.figures import STATUS_COLOURS
-from sim.errors import EXIT_ENVIRONMENT, ConfigError
+from sim.errors import EXIT_ENVIRONMENT, ConfigError, OneLineParser
+from sim.limits import available_cores
 
 DEFAULT_PORT = 5006
 DEFAULT_HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_RUNS = 20_000
-MAX_RUNS = 200_000
+MIN_RUNS, MAX_RUNS = 100, 200_000  # the runs control's range
 PLAY_PERIOD_MS = 900
 RUNG_COLOURS = ["#6a994e", "#a7c957", "#f4a261", "#e76f51", "#9b2226"]
 _COMPOSE_LOCK = threading.Lock()
+POOL = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="negsim-dashboard")
+"""Every session's Monte Carlo runs here: at most one per available core at a time."""
 
 
 # --- configs (cached, read-only) -----------------------------------------------------------
@@ -169,6 +183,11 @@ class Dashboard:
         self.summary: dict | None = None
         self._play_callback = None
         self._building = False
+        self._doc = pn.state.curdoc  # this session's document (None outside a server)
+        self._latest = 0  # the number of the latest request for a distribution
+        self._pending: Future | None = None
+        if self._doc is not None and self._doc.session_context is not None:
+            self._doc.on_session_destroyed(lambda _context: self._pending and self._pending.cancel())  # a closed tab
         self.scenario_select = pn.widgets.Select(
             label="Scenario",
             options=scenario_names(),
@@ -187,7 +206,7 @@ class Dashboard:
         self.runs_input = pn.widgets.IntInput(
             label="Runs (N)",
             value=n_runs,
-            start=100,
+            start=MIN_RUNS,
             end=MAX_RUNS,
             step=1000,
             css_classes=["control-runs"],
@@ -379,9 +398,11 @@ class Dashboard:
 
     # --- the distribution ------------------------------------------------------------------
     def recompute(self) -> dict | None:
-        """N runs of the current settings with the batch engine; redraws both charts."""
-        from sim.api import MonteCarlo, run_monte_carlo
-        from sim.teaching.words import actor_words, level_words, status_words
+        """N runs of the current settings with the batch engine, then both charts redrawn.
+        In a server session the runs go to :data:`POOL` and this returns ``None`` at once
+        (the charts are redrawn on the session's event loop when they are done, unless a
+        newer request came meanwhile); elsewhere they run now and the summary is returned."""
+        from sim.api import MonteCarlo
 
         try:
             scenario, protocol = self.settings()
@@ -389,15 +410,38 @@ class Dashboard:
             mc = MonteCarlo(
                 n_runs=max(1, min(n, MAX_RUNS)),
                 seed=int(self.seed_input.value or 0),
+                n_threads=1,  # the pool is the bound: a thread per core in all
                 save_outcomes=False,
             )
         except ConfigError as error:
             self._error(error)
             return None
         self._error(None)
-        began = time.perf_counter()
-        summary = run_monte_carlo(scenario, protocol, "batch", mc)
-        elapsed = time.perf_counter() - began
+        self._latest += 1
+        request = self._latest
+        if self._doc is None or self._doc.session_context is None:
+            summary, elapsed = _distribution(scenario, protocol, mc)
+            self._show(request, summary, elapsed, scenario, protocol, mc)
+            return summary
+        if self._pending is not None:
+            self._pending.cancel()  # still waiting in the pool: superseded by this request
+        self._pending = POOL.submit(self._compute, request, scenario, protocol, mc)
+        return None
+
+    def _compute(self, request: int, scenario, protocol, mc) -> None:
+        """In the pool: the runs, unless a newer request came while this one waited; the
+        redraw is handed to the session's event loop."""
+        if request != self._latest:
+            return
+        summary, elapsed = _distribution(scenario, protocol, mc)
+        self._doc.add_next_tick_callback(partial(self._show, request, summary, elapsed, scenario, protocol, mc))
+
+    def _show(self, request: int, summary: dict, elapsed: float, scenario, protocol, mc) -> None:
+        """Redraw both charts and the line under them (on the session's event loop)."""
+        from sim.teaching.words import actor_words, level_words, status_words
+
+        if request != self._latest:
+            return  # a newer request's result is on its way
         if self.summary is not None:
             self.previous = self.summary
         self.summary = summary
@@ -425,7 +469,7 @@ class Dashboard:
                 for name, est in summary["blocker"].items()
                 if est["p"] >= 0.005 and name != "none"
             )
-            offer = " · ".join(level_words(select.value) for select in self.offer_selects.values())
+            offer = " · ".join(level_words(level) for level in _offer_levels(scenario))
             self.distribution_text.object = (
                 f"**{scenario.name}, {protocol.name} protocol: {mc.n_runs:,} runs** (seed {mc.seed}, batch engine) "
                 f"in {elapsed:.2f} s. "
@@ -439,7 +483,6 @@ class Dashboard:
                     else ""
                 )
             )
-        return summary
 
     # --- one negotiation -------------------------------------------------------------------
     def restart(self) -> None:
@@ -553,6 +596,20 @@ class Dashboard:
             sizing_mode="stretch_width",
         )
         return [distribution, negotiation]
+
+
+def _distribution(scenario, protocol, mc) -> tuple[dict, float]:
+    """The summary of ``mc`` runs with the batch engine, and the seconds they took."""
+    from sim.api import run_monte_carlo
+
+    began = time.perf_counter()
+    summary = run_monte_carlo(scenario, protocol, "batch", mc)
+    return summary, time.perf_counter() - began
+
+
+def _offer_levels(scenario) -> list[str]:
+    """The opening offer's level names, item by item (of the scenario the runs used)."""
+    return [item.levels[level] for item, level in zip(scenario.items, scenario.opening_offer)]
 
 
 def demote_headings(markdown: str, by: int = 2) -> str:
@@ -816,14 +873,6 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, show: bool = False
     )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
-        sys.exit(2)
-
-
 def check_address(parser: argparse.ArgumentParser, host: str, port: int) -> None:
     """A port that exists (exit 2) and that this machine lets us listen on (exit 1: taken,
     or not ours to bind), tried before the server starts; a warning for a non-loopback host."""
@@ -851,7 +900,7 @@ def check_address(parser: argparse.ArgumentParser, host: str, port: int) -> None
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``negsim-dashboard``)."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="negsim-dashboard", description="Teaching dashboard in the browser (offline)."
     )
     parser.add_argument(
@@ -885,6 +934,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(
             f"--protocol: unknown protocol {args.protocol!r}; use one of {protocol_names()}"
         )
+    if not MIN_RUNS <= args.runs <= MAX_RUNS:
+        parser.error(f"--runs: {args.runs} is outside the runs control's range ({MIN_RUNS} to {MAX_RUNS:,})")
+    if args.seed < 0:
+        parser.error(f"--seed: {args.seed} is not a seed (a whole number >= 0)")
     check_address(parser, args.host, args.port)
     serve(
         args.port,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import Completed, command_for, run_in_process
+from tests.support import Completed, command_for, dump_scenario, run_in_process
 from tests.support import run_command as run_shared
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,21 +66,6 @@ def scenario_data():
         return copy.deepcopy(cache[name])
 
     return load
-
-
-class _PlainDumper(yaml.SafeDumper):
-    """Writes a mapping shared by two keys twice, not as an anchor and an alias (which a
-    scenario file may not hold: sim.scenario_file)."""
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
-
-def dump_scenario(data: object, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        yaml.dump(data, handle, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
-    return path
 
 
 @pytest.fixture

@@ -366,3 +366,19 @@ def test_without_saving_outcomes(negsim, tmp_path_factory, base):
     assert run.summary["status"] == base.summary["status"]
     assert run.summary["acceptance"] == base.summary["acceptance"]
     assert run.summary["top_packages"] == base.summary["top_packages"]
+
+
+def test_a_scenario_without_some_shifts_runs_with_one_warning(negsim, tmp_path):
+    """Shifts are optional: a scenario that leaves some out runs, and the job's log says which."""
+    data = _lieven()
+    data["name"] = "few_shifts"
+    del data["escalation"]["shifts"]["full_scale_invasion"]["ukraine"]
+    path = tmp_path / "few_shifts.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    result = negsim([f"scenario_file={path}", "mc.n_runs=200", *FAST, f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    assert result.returncode == 0, result.describe()
+    expected = "scenario.escalation.shifts: no shift for ukraine at full_scale_invasion"
+    warned = [line for line in (result.stdout + result.stderr).splitlines() if expected in line]
+    assert len(warned) == 1 and "WARNING" in warned[0], result.describe()
+    assert expected in (run_dir / "negsim.log").read_text(encoding="utf-8")

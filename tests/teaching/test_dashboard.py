@@ -178,3 +178,61 @@ def test_the_anticipation_checkbox_is_the_protocols_switch():
     assert dashboard.settings()[1].anticipate_ratification is False
     dashboard.protocol_select.value = "alternating"
     assert dashboard.anticipate.disabled
+
+
+class _SessionDocument:
+    """A server session's document, as far as the dashboard uses it: the redraws it is handed
+    wait here until the test runs them (as the session's event loop would)."""
+
+    session_context = object()
+
+    def __init__(self):
+        self.callbacks = []
+
+    def add_next_tick_callback(self, callback):
+        self.callbacks.append(callback)
+
+
+def test_in_a_server_a_newer_change_supersedes_a_queued_one(monkeypatch):
+    """In a server session the runs go to the shared pool; while they wait there (the pool
+    busy with other sessions), a newer change cancels them: of three quick changes only the
+    last is computed and shown, and the event loop is never blocked by a Monte Carlo."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.teaching import dashboard as module
+
+    dashboard = Dashboard(n_runs=N)  # built outside a server: its first distribution at once
+    document = _SessionDocument()
+    dashboard._doc = document
+    pool, gate = ThreadPoolExecutor(max_workers=1), threading.Event()
+    monkeypatch.setattr(module, "POOL", pool)
+    computed = []
+    real = module._distribution
+    monkeypatch.setattr(module, "_distribution", lambda *a: computed.append(a[2].seed) or real(*a))
+    pool.submit(gate.wait)  # another session's Monte Carlo holds the only worker
+    before = dashboard.summary
+    dashboard.offer_selects["nato_membership"].value = "open_door"
+    dashboard.offer_selects["nato_membership"].value = "permanent_ban"
+    dashboard.seed_input.value = 5
+    assert dashboard.summary is before and not document.callbacks  # nothing ran on the caller's thread
+    gate.set()
+    pool.shutdown(wait=True)
+    assert computed == [5], computed  # the two earlier requests were cancelled in the queue
+    (redraw,) = document.callbacks
+    redraw()
+    assert dashboard.summary is not before and dashboard.previous is before
+    text = dashboard.distribution_text.object
+    assert "(seed 5," in text and "Opening offer: permanent ban" in text, text
+
+
+def test_a_stale_result_is_not_shown():
+    """A Monte Carlo already running when a newer change came finishes, but its redraw is
+    dropped: the charts never go back to older settings."""
+    dashboard = Dashboard(n_runs=N)
+    shown, text = dashboard.summary, dashboard.distribution_text.object
+    stale = dashboard._latest
+    dashboard._latest += 1  # a newer request, its result on its way
+    scenario, protocol = dashboard.settings()
+    dashboard._show(stale, {"status": {}}, 0.0, scenario, protocol, None)
+    assert dashboard.summary is shown and dashboard.distribution_text.object == text
