@@ -236,13 +236,16 @@ def test_python_m_sim_is_negsim_and_a_seed_reproduces_byte_for_byte(base, base_m
     assert stdout[0] == stdout[1]
 
 
-def test_a_plain_run_composed_once_writes_what_hydra_main_writes(negsim, tmp_path_factory, base_module):
+def test_a_plain_run_composed_once_writes_what_hydra_main_writes(negsim, tmp_path_factory, base_module, monkeypatch):
     """A plain run (no flag, no sweep) is composed once and run with Hydra's ``run_job``
-    (:func:`sim.app.run_composed`); with a flag (``--config-name config``) Hydra's own
-    ``main`` composes and runs it. Both write the same results and the same ``.hydra/``."""
+    (:func:`sim.app.run_composed`); anything else goes through Hydra's own ``main``, which
+    composes again (here forced for a plain run). Both write the same results and ``.hydra/``."""
+    from sim import app
+
+    monkeypatch.setattr(app, "compose_single_run", lambda args: None)
     root = tmp_path_factory.mktemp("hydra_main")
     out = root / "run"
-    by_hydra = Run(negsim(["--config-name", "config", *BASE, f"hydra.run.dir={out}"], cwd=root), out)
+    by_hydra = Run(negsim([*BASE, f"hydra.run.dir={out}"], cwd=root), out)
     assert by_hydra.parquet.read_bytes() == base_module.parquet.read_bytes()
     assert (by_hydra.out / "summary.json").read_bytes() == (base_module.out / "summary.json").read_bytes()
     for name in ("config.yaml", "overrides.yaml", "hydra.yaml"):
