@@ -8,6 +8,7 @@ the notebook's folder.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -18,12 +19,20 @@ CLAIM = re.compile(r"\*\*([^*]*\d[^*]*)\*\*")
 
 
 def execute(path: Path):
-    """The notebook at ``path``, executed in a fresh kernel (raises on a cell's error)."""
+    """The notebook at ``path``, executed in a fresh kernel (raises on a cell's error).
+
+    The kernel starts without ``MPLBACKEND``, as a reader's would: CI sets it to ``Agg`` for
+    headless runs, which would override the notebook's inline backend and hide its figures."""
     import nbformat
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
     return notebook
 
 
