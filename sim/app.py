@@ -79,14 +79,19 @@ LOCAL_PARALLEL_LAUNCHERS = (".JoblibLauncher", ".LocalLauncher")
 submitit_local); a SLURM task has cores of its own (its CPU set)."""
 
 
+def sweep_launcher() -> str:
+    """The ``_target_`` of the launcher running this job's sweep; "" for a single run, or
+    outside a Hydra job (tests, the Python API)."""
+    if not HydraConfig.initialized():
+        return ""
+    hydra_cfg = HydraConfig.get()
+    return str(hydra_cfg.launcher.get("_target_", "")) if hydra_cfg.mode == RunMode.MULTIRUN else ""
+
+
 def shares_cores() -> bool:
     """Whether this job is a sweep point running beside others on the same cores: then its
     default ``mc.n_threads`` is 1, not every core (which would oversubscribe them)."""
-    if not HydraConfig.initialized():  # called outside a Hydra job (tests, the Python API)
-        return False
-    hydra_cfg = HydraConfig.get()
-    target = str(hydra_cfg.launcher.get("_target_", "")) if hydra_cfg.mode == RunMode.MULTIRUN else ""
-    return target.endswith(LOCAL_PARALLEL_LAUNCHERS)
+    return sweep_launcher().endswith(LOCAL_PARALLEL_LAUNCHERS)
 
 
 def wants_progress(cfg: DictConfig) -> bool:
@@ -97,8 +102,8 @@ def wants_progress(cfg: DictConfig) -> bool:
         return False
     if not sys.stderr.isatty():
         return False
-    hydra_cfg = HydraConfig.get()
-    return hydra_cfg.mode != RunMode.MULTIRUN or str(hydra_cfg.launcher.get("_target_", "")).endswith(".BasicLauncher")
+    launcher = sweep_launcher()
+    return not launcher or launcher.endswith(".BasicLauncher")
 
 
 def _progress_bar(total: int, name: str):

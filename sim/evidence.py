@@ -110,15 +110,21 @@ class Source:
         return tuple(n for n in (self.key, self.file, self.citation, *self.cited_as) if n)
 
 
-def load_sources(path: Path | None = None) -> dict[str, Source]:
-    """The sources table: key -> :class:`Source`; every entry needs a citation and a date."""
-    path = path or sources_table_path()
+def _read_mapping(path: Path, what: str) -> dict:
+    """A YAML file that must hold one mapping (``what`` says of what, for the error)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise EvidenceError(f"{path}: cannot be read ({error.__class__.__name__})") from None
     if not isinstance(data, dict):
-        raise EvidenceError(f"{path}: must map each source's key to its citation and date")
+        raise EvidenceError(f"{path}: must map {what}")
+    return data
+
+
+def load_sources(path: Path | None = None) -> dict[str, Source]:
+    """The sources table: key -> :class:`Source`; every entry needs a citation and a date."""
+    path = path or sources_table_path()
+    data = _read_mapping(path, "each source's key to its citation and date")
     table = {}
     for key, entry in data.items():
         where = f"{path}: {key}"
@@ -174,12 +180,7 @@ def load_ledger(path: Path | None = None) -> dict[str, dict]:
     path = path or ledger_path()
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise EvidenceError(f"{path}: cannot be read ({error.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise EvidenceError(f"{path}: must map each source file to its sha256 and phrases")
+    data = _read_mapping(path, "each source file to its sha256 and phrases")
     return {
         str(name): {"sha256": str((entry or {}).get("sha256") or ""), "phrases": set((entry or {}).get("phrases") or [])}
         for name, entry in data.items()
