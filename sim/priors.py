@@ -77,38 +77,45 @@ class Prior:
         return (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Inverse CDF at ``u`` (an array of uniforms in (0, 1))."""
-        from scipy import special  # here, not at import: a command that draws nothing starts faster
+        """Inverse CDF at ``u`` (an array of uniforms in (0, 1)): :func:`sim.quantiles.quantile`."""
+        if self.dist == "beta":
+            from scipy import special  # here, not at import: a command that draws nothing starts faster
 
-        p = self.params
+            p = self.params
+            return p["low"] + (p["high"] - p["low"]) * special.betaincinv(p["a"], p["b"], u)
+        from sim import quantiles
+
+        quantiles.bind_ndtri()
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        how, parameters = self.quantile_parameters()
+        return quantiles.fill_quantiles(how, parameters, u.reshape(-1), np.empty(u.size)).reshape(u.shape)
+
+    def quantile_parameters(self) -> tuple[int, np.ndarray]:
+        """How :func:`sim.quantiles.quantile` inverts this prior: its code and numbers (not
+        for ``beta``, which scipy inverts)."""
+        from sim import quantiles
+
+        p, numbers = self.params, np.zeros(quantiles.N_PARAMETERS)
         if self.dist == "fixed":
-            return np.full(np.shape(u), p["value"], dtype=np.float64)
+            numbers[0] = p["value"]
+            return quantiles.CONSTANT, numbers
         if self.dist == "uniform":
-            return p["low"] + u * (p["high"] - p["low"])
+            numbers[:2] = p["low"], p["high"] - p["low"]
+            return quantiles.UNIFORM, numbers
         if self.dist == "uniform_integer":  # each of low, ..., high with probability 1/(high - low + 1)
-            return np.minimum(p["low"] + np.floor(u * (p["high"] - p["low"] + 1.0)), p["high"])
+            numbers[:3] = p["low"], p["high"] - p["low"] + 1.0, p["high"]
+            return quantiles.UNIFORM_INTEGER, numbers
         if self.dist == "normal":
-            return p["mean"] + p["sd"] * special.ndtri(u)
+            numbers[:2] = p["mean"], p["sd"]
+            return quantiles.NORMAL, numbers
         if self.dist == "truncnormal":
-            return np.clip(p["mean"] + p["sd"] * _truncated_standard_normal_ppf(u, *self._standard_bounds()), p["low"], p["high"])
-        return p["low"] + (p["high"] - p["low"]) * special.betaincinv(p["a"], p["b"], u)
+            from scipy import special
 
-
-def _truncated_standard_normal_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Inverse CDF of N(0, 1) truncated to [a, b].
-
-    Each quantile is inverted on the side of the median it lies on: through the CDF below
-    it and through the survival function above it, so that neither tail loses digits. Many
-    times faster than ``scipy.stats.truncnorm.ppf`` and equal to it to ~1e-12 in the body.
-    """
-    from scipy import special
-
-    lower, upper = special.ndtr(a), special.ndtr(b)
-    upper_tail_a, upper_tail_b = special.ndtr(-a), special.ndtr(-b)
-    below = lower + u * (upper - lower)
-    above = upper_tail_b + (1.0 - u) * (upper_tail_a - upper_tail_b)  # 1 - u is exact near 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(below <= 0.5, special.ndtri(below), -special.ndtri(above))
+            a, b = self._standard_bounds()
+            lower, upper, upper_tail_a, upper_tail_b = special.ndtr([a, b, -a, -b])
+            numbers[:] = p["mean"], p["sd"], p["low"], p["high"], lower, upper - lower, upper_tail_b, upper_tail_a - upper_tail_b
+            return quantiles.TRUNCATED_NORMAL, numbers
+        raise ValueError(f"a {self.dist} prior is inverted by scipy, not by sim.quantiles")
 
 
 def _finite(value: int | float) -> bool:

@@ -19,9 +19,12 @@ from itertools import product
 import numpy as np
 
 from sim.core import bundles
+from sim.core.jit import kernel
 from sim.core.enums import RUNG_NAMES
 from sim.parameters import ActorDraws, EscalationDraws, Parameter, owned_by
+from sim.priors import Prior
 from sim.protocols import Protocol
+from sim.quantiles import CONSTANT, N_PARAMETERS, bind_ndtri, opened, quantile
 from sim.scenario import Scenario
 
 BLOCK_SIZE = 16_384
@@ -30,29 +33,45 @@ BLOCK_SIZE = 16_384
 
 def stream_uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
     """Uniforms in [0, 1) of stream ``name`` for runs ``start .. stop-1``."""
-    if stop <= start:
-        return np.empty(0)
-    key = zlib.crc32(name.encode("utf-8"))
-    first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
-    parts = []
-    for block in range(first, last + 1):
-        generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, key))))
-        uniforms = generator.random(BLOCK_SIZE)
-        lo = max(start - block * BLOCK_SIZE, 0)
-        hi = min(stop - block * BLOCK_SIZE, BLOCK_SIZE)
-        parts.append(uniforms[lo:hi])
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    out = np.empty(max(stop - start, 0))
+    key = _stream_key(name)
+    for block, lo, hi in _blocks(start, stop):
+        _block_generator(seed, block, key, lo).random(out=out[lo - start : hi - start])
+    return out
 
 
-LARGEST_UNIFORM = 1.0 - 2.0**-53
+def _stream_key(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def _blocks(start: int, stop: int):
+    """``(block, lo, hi)``: the runs ``lo .. hi-1`` of ``start .. stop-1`` that lie in each block."""
+    for block in range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1 if stop > start else 0):
+        yield block, max(start, block * BLOCK_SIZE), min(stop, (block + 1) * BLOCK_SIZE)
+
+
+def _block_generator(seed: int, block: int, key: int, first: int) -> np.random.Generator:
+    """Block ``block`` of the stream with CRC ``key``, moved on to run ``first``: one uniform
+    per run is one step of PCG64, so ``advance`` skips exactly the runs before ``first``."""
+    bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, key)))
+    if first > block * BLOCK_SIZE:
+        bits.advance(first - block * BLOCK_SIZE)
+    return np.random.Generator(bits)
 
 
 def open_uniforms(u: np.ndarray) -> np.ndarray:
     """Map [0, 1) into (0, 1), so that inverse CDFs stay finite: 0 moves up by half a grid
     step (2^-54); the largest uniform, 1 - 2^-53, stays where it is (adding 2^-54 to it
-    would round to 1)."""
-    out = u + 2.0**-54
-    return np.minimum(out, LARGEST_UNIFORM, out=out)
+    would round to 1): :func:`sim.quantiles.opened`, an array at a time."""
+    u = np.ascontiguousarray(u, dtype=np.float64)
+    return fill_opened(u.reshape(-1), np.empty(u.size)).reshape(u.shape)
+
+
+@kernel
+def fill_opened(u, out):
+    for j in range(u.shape[0]):
+        out[j] = opened(u[j])
+    return out
 
 
 EVENT_STREAMS = ("round.{t}", "deadline", "spill", "actors.{actor}.red_lines.{item}", "aftermath.{period}")
@@ -93,40 +112,170 @@ class Draws:
         return Draws(self.start + k, bundle, {})
 
 
+SUB_BLOCK = 4_096
+"""Runs whose uniforms are drawn and turned into values together (a working set of a few
+MiB). Any size gives the same draws: a stream's generator carries on across sub-blocks."""
+
+
 def draw(scenario: Scenario, protocol: Protocol, seed: int, start: int, stop: int) -> Draws:
-    """Sample every prior and every event uniform for runs ``start .. stop-1``."""
+    """Sample every prior and every event uniform for runs ``start .. stop-1``.
+
+    Every array of the bundle is filled in place, run first and contiguous (one run's
+    parameters lie together, which the compiled loop over runs reads fastest): block by
+    block, each stream's uniforms go into one row of a buffer, the inverse CDFs scipy owns
+    (beta) are applied to their rows, and one compiled pass (:func:`fill_columns`) writes
+    every column: a prior's inverse CDF (:mod:`sim.quantiles`), an event's uniform as drawn,
+    or a constant (a fixed prior, or the default of an entry without one).
+    """
     n = stop - start
-    parameters = {
-        path: prior.ppf(open_uniforms(stream_uniforms(seed, path, start, stop)))
-        if not prior.is_fixed
-        else prior.ppf(np.empty(n))
-        for path, prior in scenario.priors().items()
+    plan = _plan(scenario, protocol)
+    bind_ndtri()
+    floats = tuple(np.empty((n, width)) for width in plan.widths)
+    buffer = np.empty((len(plan.streams), min(SUB_BLOCK, max(n, 1))))
+    for block, lo, hi in _blocks(start, stop):
+        generators = [_block_generator(seed, block, key, lo) for key in plan.keys]
+        for at in range(lo, hi, SUB_BLOCK):
+            m = min(at + SUB_BLOCK, hi) - at
+            for row, generator in enumerate(generators):
+                generator.random(out=buffer[row, :m])
+            for row, prior in plan.scipy_rows:
+                buffer[row, :m] = prior.ppf(open_uniforms(buffer[row, :m]))
+            fill_columns(buffer, m, floats, at - start, *plan.columns)
+    arrays = [
+        (np.ceil(values).astype(np.int64) if whole else values).reshape((n, *shape))
+        for values, (shape, whole) in zip(floats, plan.layouts)
+    ]
+    parts, at = [], 0
+    for kind, size in ((ActorDraws, len(ActorDraws._fields)), (EscalationDraws, len(EscalationDraws._fields)), (bundles.Events, len(bundles.Events._fields))):
+        parts.append(kind(*arrays[at : at + size]))
+        at += size
+    parameters = {path: floats[target][:, column] for path, (target, column) in plan.parameters.items()}
+    return Draws(start, bundles.Draws(*parts), parameters)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where each stream's values go: ``streams`` (names) and ``keys`` (their CRCs) by buffer
+    row; ``scipy_rows`` the rows whose prior scipy inverts; ``widths`` and ``layouts`` the
+    output arrays (columns per run; shape after the run axis and whether whole) in bundle
+    order; ``columns`` the compiled fill's arrays, one entry per column (output array,
+    column, buffer row, how and the prior's numbers: :func:`fill_columns`); ``parameters``
+    each prior path's (output array, column)."""
+
+    streams: tuple[str, ...]
+    keys: tuple[int, ...]
+    scipy_rows: tuple[tuple[int, Prior], ...]
+    widths: tuple[int, ...]
+    layouts: tuple[tuple[tuple[int, ...], bool], ...]
+    columns: tuple[np.ndarray, ...]
+    parameters: dict[str, tuple[int, int]]
+
+
+def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
+    """Lay out one chunk's draws (depends on the scenario and protocol only)."""
+    priors = scenario.priors()
+    forced = [f"actors.{actor}.deadline" for actor in scenario.actor_names] if protocol.forces_deadline_one else []
+    streams: list[str] = []
+    scipy_rows: list[tuple[int, Prior]] = []
+    entries: list[tuple[int, int, int, int, np.ndarray]] = []
+    none = np.zeros(N_PARAMETERS)
+    widths, layouts, parameters = [], [], {}
+
+    def stream(name: str) -> int:
+        streams.append(name)
+        return len(streams) - 1
+
+    def add(target: int, column: int, path: str | None, constant: float) -> None:
+        prior = priors.get(path) if path is not None else None
+        if path in forced or prior is None:
+            entries.append((target, column, -1, CONSTANT, np.full(N_PARAMETERS, 1.0 if path in forced else constant)))
+        elif prior.is_fixed:
+            entries.append((target, column, -1, *prior.quantile_parameters()))
+        elif prior.dist == "beta":
+            scipy_rows.append((stream(path), prior))
+            entries.append((target, column, len(streams) - 1, AS_DRAWN, none))
+        else:
+            entries.append((target, column, stream(path), *prior.quantile_parameters()))
+        if path is not None and (prior is not None or path in forced):
+            parameters[path] = (target, column)
+
+    sizes = {
+        "actor": len(scenario.actors),
+        "item": len(scenario.items),
+        "level": max(len(item.levels) for item in scenario.items),
+        "rung": len(RUNG_NAMES),
     }
-    if protocol.forces_deadline_one:
-        for actor in scenario.actor_names:
-            parameters[f"actors.{actor}.deadline"] = np.ones(n)
-    actors = ActorDraws(*(_array(p, scenario, parameters, n) for p in owned_by("actors")))
-    escalation = EscalationDraws(*(_array(p, scenario, parameters, n) for p in owned_by("escalation")))
-    u_round = np.empty((protocol.max_rounds, n))
-    for t in range(1, protocol.max_rounds + 1):
-        u_round[t - 1] = stream_uniforms(seed, EVENT_STREAMS[0].format(t=t), start, stop)
-    u_red_line = np.ones((len(scenario.actors), len(scenario.items), n))  # 1: never < hold
-    for a, actor in enumerate(scenario.actors):
-        for i, item in enumerate(scenario.item_names):
-            if item in actor.red_lines:
-                u_red_line[a, i] = stream_uniforms(seed, EVENT_STREAMS[3].format(actor=actor.name, item=item), start, stop)
+    for parameter in (*owned_by("actors"), *owned_by("escalation")):
+        target, shape = len(widths), tuple(sizes[axis] for axis in parameter.shape.value)
+        widths.append(math.prod(shape))
+        layouts.append((shape, parameter.whole))
+        placed = {}
+        for path, index in instances(parameter, scenario):
+            placed[np.ravel_multi_index(index, shape) if shape else 0] = path
+        for column in range(widths[-1]):
+            add(target, column, placed.get(column), parameter.default)
+
+    def events(names: list[str | None], shape: tuple[int, ...]) -> None:
+        target = len(widths)
+        widths.append(len(names))
+        layouts.append((shape, False))
+        for column, name in enumerate(names):
+            if name is None:
+                entries.append((target, column, -1, CONSTANT, np.ones(N_PARAMETERS)))  # 1: never < hold
+            else:
+                entries.append((target, column, stream(name), AS_DRAWN, none))
+
     periods = aftermath_bound(scenario)
-    u_after = np.empty((periods, n))
-    for period in range(1, periods + 1):
-        u_after[period - 1] = stream_uniforms(seed, EVENT_STREAMS[4].format(period=period), start, stop)
-    events = bundles.Events(
-        _run_first(u_round),
-        stream_uniforms(seed, EVENT_STREAMS[1], start, stop),
-        stream_uniforms(seed, EVENT_STREAMS[2], start, stop),
-        _run_first(u_red_line),
-        _run_first(u_after),
+    events([EVENT_STREAMS[0].format(t=t) for t in range(1, protocol.max_rounds + 1)], (protocol.max_rounds,))
+    events([EVENT_STREAMS[1]], ())
+    events([EVENT_STREAMS[2]], ())
+    events(
+        [
+            EVENT_STREAMS[3].format(actor=actor.name, item=item) if item in actor.red_lines else None
+            for actor in scenario.actors
+            for item in scenario.item_names
+        ],
+        (len(scenario.actors), len(scenario.items)),
     )
-    return Draws(start, bundles.Draws(actors, escalation, events), parameters)
+    events([EVENT_STREAMS[4].format(period=period) for period in range(1, periods + 1)], (periods,))
+    unplaced = [path for path in priors if path not in parameters]
+    assert not unplaced, f"priors without a place in the parameter arrays: {unplaced}"
+    ordered = {path: parameters[path] for path in priors}
+    ordered.update((path, parameters[path]) for path in forced if path not in priors)  # as ``np.ones`` before
+    target, column, row, how, numbers = zip(*entries)
+    columns = (*(np.array(values, dtype=np.int64) for values in (target, column, row, how)), np.array(numbers))
+    return _Plan(tuple(streams), tuple(_stream_key(s) for s in streams), tuple(scipy_rows), tuple(widths), tuple(layouts), columns, ordered)
+
+
+AS_DRAWN = -1
+"""A column whose values are its buffer row as it is: an event's uniform, or a beta prior's
+draw that scipy already put there."""
+
+
+@kernel
+def fill_columns(buffer, m, outs, offset, target, column, row, how, numbers):
+    """Rows ``offset .. offset+m-1`` of every output array, from the first ``m`` uniforms of
+    each buffer row. Column ``j`` is column ``column[j]`` of ``outs[target[j]]``: the
+    :func:`sim.quantiles.quantile` of its row's uniform for the prior ``how[j]``,
+    ``numbers[j]`` (a constant reads no row), or the row as drawn (:data:`AS_DRAWN`).
+    Columns come grouped by output array, and each array is written run by run, so that a
+    run's row is written whole while it is in cache."""
+    first = 0
+    while first < target.shape[0]:
+        last = first
+        while last < target.shape[0] and target[last] == target[first]:
+            last += 1
+        out = outs[target[first]]
+        for k in range(m):
+            for j in range(first, last):
+                if how[j] == AS_DRAWN:
+                    value = buffer[row[j], k]
+                elif how[j] == CONSTANT:
+                    value = numbers[j, 0]
+                else:
+                    value = quantile(how[j], numbers[j], opened(buffer[row[j], k]))
+                out[offset + k, column[j]] = value
+        first = last
 
 
 def aftermath_bound(scenario: Scenario) -> int:
@@ -134,32 +283,6 @@ def aftermath_bound(scenario: Scenario) -> int:
     the scenario has no aftermath)."""
     prior = scenario.priors().get("escalation.aftermath")
     return 0 if prior is None else math.ceil(prior.support()[1])  # draws are rounded up too
-
-
-def _array(parameter: Parameter, scenario: Scenario, parameters: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """One parameter's draws as an array with the run first, by its shape's axes; entries
-    without a prior (level 0, padding, absent optional priors) hold the parameter's default.
-
-    Filled run last (one contiguous write per path), so that a loop over runs reads each
-    parameter as a sequential stream.
-    """
-    sizes = {
-        "actor": len(scenario.actors),
-        "item": len(scenario.items),
-        "level": max(len(item.levels) for item in scenario.items),
-        "rung": len(RUNG_NAMES),
-    }
-    shape = tuple(sizes[axis] for axis in parameter.shape.value)
-    array = np.empty((*shape, n))
-    drawn = np.zeros(shape, dtype=bool)
-    for path, index in instances(parameter, scenario):
-        if path in parameters:
-            array[index] = parameters[path]
-            drawn[index] = True
-    array[~drawn] = parameter.default  # each entry written once: a chunk's arrays are large
-    if parameter.whole:
-        array = np.ceil(array).astype(np.int64)
-    return _run_first(array)
 
 
 def instances(parameter: Parameter, scenario: Scenario):
@@ -179,8 +302,3 @@ def instances(parameter: Parameter, scenario: Scenario):
         levels = dict(zip(axes, combination))["item"][1].levels
         for level in range(1, len(levels)):
             yield parameter.path.format(**names, level=levels[level]), (*index, level)
-
-
-def _run_first(array: np.ndarray) -> np.ndarray:
-    """A view of a run-last array with the run as its first axis."""
-    return np.moveaxis(array, -1, 0)

@@ -304,3 +304,46 @@ def test_red_line_and_aftermath_draws(scenario_dict, fixed_prior):
         assert np.array_equal(d.events.u_after[:, period - 1], stream_uniforms(4, f"aftermath.{period}", 0, 200))
     by_path = {"actors.us.red_lines.beta.hold", "actors.ukraine.red_lines.gamma.hold", "escalation.aftermath"}
     assert by_path <= set(d.parameters)
+
+
+def test_every_entry_is_its_prior_at_its_stream(bundled_scenario_data):
+    """The compiled sampler against the definition, entry by entry: each parameter entry is
+    its prior's inverse CDF at its own stream's opened uniform (every family, scipy's beta
+    included), the entries without a prior hold the default, and each event array holds its
+    stream as drawn; over a chunk that starts inside one block, spans sub-blocks and ends in
+    another (the definition here is the plain one: one stream, one ``ppf``, per path)."""
+    from sim.parameters import owned_by
+    from sim.sampling import SUB_BLOCK, instances
+
+    data = bundled_scenario_data("lieven_2022")
+    escalation = data["escalation"]
+    escalation["beta0"] = {**escalation["beta0"], "dist": "normal", "mean": -3.0, "sd": 0.4}
+    for key in ("low", "high"):
+        escalation["beta0"].pop(key)
+    reservation = data["actors"]["russia"]["reservation"]
+    data["actors"]["russia"]["reservation"] = {**reservation, "dist": "beta", "a": 2.0, "b": 3.0}
+    scenario, protocol = scenario_from_dict(data), Protocol(max_rounds=4)
+    families = {prior.dist for prior in scenario.priors().values()}
+    assert {"uniform", "uniform_integer", "normal", "truncnormal", "beta", "fixed"} <= families
+    seed, start, stop = 4, B - 7, 2 * B + SUB_BLOCK + 11
+    d, priors = draw(scenario, protocol, seed, start, stop), scenario.priors()
+
+    def defined(path: str) -> np.ndarray:
+        return priors[path].ppf(open_uniforms(stream_uniforms(seed, path, start, stop)))
+
+    for owner, part in (("actors", d.actors), ("escalation", d.escalation)):
+        for parameter in owned_by(owner):
+            values = getattr(part, parameter.name)
+            assert values.flags["C_CONTIGUOUS"]  # one run's draws lie together
+            expected = np.full(values.shape, parameter.default, dtype=np.float64)
+            for path, index in instances(parameter, scenario):
+                if path in priors:
+                    expected[(slice(None), *index)] = defined(path)
+                    assert np.array_equal(d.parameters[path], expected[(slice(None), *index)])
+            if parameter.whole:
+                expected = np.ceil(expected)
+            assert np.array_equal(values, expected), parameter.path
+    for t in range(1, protocol.max_rounds + 1):
+        assert np.array_equal(d.events.u_round[:, t - 1], stream_uniforms(seed, f"round.{t}", start, stop))
+    assert np.array_equal(d.events.u_spill, stream_uniforms(seed, "spill", start, stop))
+    assert list(d.parameters) == list(priors)
