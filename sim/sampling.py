@@ -11,6 +11,7 @@ the points of a sweep are paired.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -171,8 +172,10 @@ class _Plan:
     parameters: dict[str, tuple[int, int]]
 
 
+@functools.lru_cache(maxsize=16)
 def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
-    """Lay out one chunk's draws (depends on the scenario and protocol only)."""
+    """Lay out one chunk's draws (depends on the scenario and protocol only: worked out once,
+    since it takes milliseconds and a chunk on threads is drawn in pieces)."""
     priors = scenario.priors()
     forced = [f"actors.{actor}.deadline" for actor in scenario.actor_names] if protocol.forces_deadline_one else []
     streams: list[str] = []

@@ -82,7 +82,7 @@ def evaluate(t, k, draws, rules, state):
     return blocker
 
 
-@kernel
+@kernel(forceinline=True)
 def play_round(t, k, draws, rules, state, protocol):
     """Round ``t`` of run ``k``: evaluate; agree (then ratify) or escalate; amend.
 
