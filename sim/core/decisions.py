@@ -175,10 +175,24 @@ def utility_table(contributions, n_levels, out):
     size = 1
     for i in range(n_levels.shape[0]):
         width = n_levels[i]
-        for j in range(size - 1, -1, -1):
-            base = out[j]
-            for level in range(width - 1, -1, -1):
-                out[j * width + level] = base + contributions[i, level]
+        if width == 2:  # the common widths written out: the loop over levels costs more than its additions
+            c0, c1 = contributions[i, 0], contributions[i, 1]
+            for j in range(size - 1, -1, -1):
+                base = out[j]
+                out[2 * j + 1] = base + c1
+                out[2 * j] = base + c0
+        elif width == 3:
+            c0, c1, c2 = contributions[i, 0], contributions[i, 1], contributions[i, 2]
+            for j in range(size - 1, -1, -1):
+                base = out[j]
+                out[3 * j + 2] = base + c2
+                out[3 * j + 1] = base + c1
+                out[3 * j] = base + c0
+        else:
+            for j in range(size - 1, -1, -1):
+                base = out[j]
+                for level in range(width - 1, -1, -1):
+                    out[j * width + level] = base + contributions[i, level]
         size *= width
     return out
 

@@ -304,7 +304,7 @@ def test_package_numbers_run_last_item_fastest():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    n_levels=st.lists(st.integers(1, 4), min_size=1, max_size=6),
+    n_levels=st.lists(st.integers(1, 5), min_size=1, max_size=6),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_utility_table_equals_utility_bit_for_bit(n_levels, seed):
