@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -86,9 +87,42 @@ def simulate_chunk(
 def _simulate_piece(
     scenario: Scenario, protocol: Protocol, engine: str, seed: int, start: int, stop: int, with_parameters: bool
 ) -> tuple[Outcomes, dict[str, np.ndarray]]:
-    draws = draw(scenario, protocol, seed, start, stop)
+    draws = draw(scenario, protocol, seed, start, stop, recycle=_spare_draws.take())
     outcomes = get_engine(engine)(scenario, protocol, draws)
-    return outcomes, (draws.parameters if with_parameters else {})
+    parameters = {path: values.copy() for path, values in draws.parameters.items()} if with_parameters else {}
+    _spare_draws.give(draws)  # nothing reads them any more: the outcomes and parameters are copies
+    return outcomes, parameters
+
+
+class _SpareDraws:
+    """Draws of finished pieces, whose memory the next piece's draws fill again.
+
+    A chunk's draws are tens of MiB; on the development machine, drawing into fresh pages
+    took 4.5 s of CPU for 10^6 runs on one thread against 2.7 s into recycled ones (lieven_2022,
+    7 Dec 2026). At most ``limit`` are kept, and :func:`run_monte_carlo` lets them go when it
+    ends; a joblib worker keeps its own until the worker exits.
+    """
+
+    def __init__(self, limit: int = 8) -> None:
+        self._draws: list = []
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def take(self):
+        with self._lock:
+            return self._draws.pop() if self._draws else None
+
+    def give(self, draws) -> None:
+        with self._lock:
+            if len(self._draws) < self._limit:
+                self._draws.append(draws)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._draws.clear()
+
+
+_spare_draws = _SpareDraws()
 
 
 def split_runs(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
@@ -234,6 +268,8 @@ def run_monte_carlo(
         if writer is not None:
             writer.abort()
         raise
+    finally:
+        _spare_draws.clear()
     if writer is not None:
         writer.close()
     summary = {

@@ -347,3 +347,20 @@ def test_every_entry_is_its_prior_at_its_stream(bundled_scenario_data):
         assert np.array_equal(d.events.u_round[:, t - 1], stream_uniforms(seed, f"round.{t}", start, stop))
     assert np.array_equal(d.events.u_spill, stream_uniforms(seed, "spill", start, stop))
     assert list(d.parameters) == list(priors)
+
+
+def test_recycled_memory_gives_the_same_draws(bundled_scenario):
+    """Drawing into an earlier chunk's memory (the Monte Carlo loop's ``recycle``) writes
+    every entry: poisoned with NaN first, the recycled draws equal fresh ones, arrays and
+    parameters; a larger chunk than the recycled one gets new memory."""
+    scenario, protocol = bundled_scenario("lieven_2022"), Protocol()
+    old = draw(scenario, protocol, 1, 0, 300)
+    for values in old.floats:
+        values.fill(np.nan)
+    again = draw(scenario, protocol, 1, 1000, 1250, recycle=old)
+    assert all(np.shares_memory(new, used) for new, used in zip(again.floats, old.floats))
+    fresh = draw(scenario, protocol, 1, 1000, 1250)
+    assert_draws_equal(again, fresh)
+    assert all(np.array_equal(again.parameters[path], fresh.parameters[path]) for path in fresh.parameters)
+    bigger = draw(scenario, protocol, 1, 0, 301, recycle=again)
+    assert not any(np.shares_memory(new, used) for new, used in zip(bigger.floats, old.floats))
