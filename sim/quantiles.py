@@ -63,9 +63,11 @@ def truncated_normal(x, p):
     return min(max(p[0] + p[1] * z, p[2]), p[3])
 
 
-@kernel
+@kernel(forceinline=True)
 def quantile(how, p, x):
-    """The value at ``x`` in (0, 1) of the prior described by ``how`` and ``p``."""
+    """The value at ``x`` in (0, 1) of the prior described by ``how`` and ``p``. Inlined
+    (``forceinline``), so that in a loop over one prior's uniforms the compiler chooses the
+    family once, outside the loop."""
     if how == CONSTANT:
         return p[0]
     if how == UNIFORM:

