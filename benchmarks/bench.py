@@ -137,6 +137,29 @@ def dashboard_seconds() -> float:
     return median_seconds(change, 5)
 
 
+def per_run_microseconds(n_runs: int, repeats: int = 7) -> tuple[float, float]:
+    """CPU microseconds per run on one thread of drawing (:func:`sim.sampling.draw`) and of
+    the compiled negotiation (the batch engine), each the minimum over ``repeats`` chunks of
+    ``n_runs`` runs: where the simulation's time goes."""
+    from sim.engines import get_engine
+    from sim.protocols import Protocol
+    from sim.sampling import draw
+
+    scenario, protocol, engine = load(), Protocol(), get_engine("batch")
+    draws = draw(scenario, protocol, 0, 0, n_runs)
+    engine(scenario, protocol, draws)
+
+    def cpu(action) -> float:
+        times = []
+        for _ in range(repeats):
+            began = time.process_time()
+            action()
+            times.append(time.process_time() - began)
+        return min(times) / n_runs * 1e6
+
+    return cpu(lambda: draw(scenario, protocol, 0, 0, n_runs, recycle=draws)), cpu(lambda: engine(scenario, protocol, draws))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every size 10x smaller (not figures to quote)")
@@ -148,7 +171,7 @@ def main() -> None:
     def row(what: str, measured: float, unit: str, target: float | None, note: str = "") -> None:
         met = None if target is None else measured <= target
         rows.append({"what": what, "measured": measured, "unit": unit, "target": target, "met": met, "note": note})
-        shown = f"{measured:,.2f} {unit}" if unit == "s" else f"{measured:,.0f} {unit}"
+        shown = f"{measured:,.2f} {unit}" if unit in ("s", "µs") else f"{measured:,.0f} {unit}"
         goal = "" if target is None else f"≤ {target:g} {unit}"
         mark = "" if met is None else ("yes" if met else "**no**")
         print(f"| {what} | {shown} | {goal} | {mark} |", flush=True)
@@ -158,6 +181,9 @@ def main() -> None:
     n = 1_000_000 // scale
     row(f"{n:,} runs of {SCENARIO} in-process, 2 threads", simulation(n, 2), "s", 0.5 / scale)
     row(f"{n:,} runs of {SCENARIO} in-process, 1 thread", simulation(n, 1), "s", 1.0 / scale)
+    drawing, negotiating = per_run_microseconds(65_536 // scale)
+    row("  of which drawing, per run on one core (CPU)", drawing, "µs", None)
+    row("  of which the compiled negotiation, per run on one core (CPU)", negotiating, "µs", None)
     big = 10_000_000 // scale
     wall, rss = big_run_child(big)
     row(f"{big:,} runs, mc.save_outcomes=false (fresh process)", wall, "s", 6.0 / scale, f"peak RSS {rss:,.0f} MiB")
