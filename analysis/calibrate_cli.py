@@ -64,7 +64,7 @@ def _validate(cfg, built) -> None:
 
 def _task(cfg, out_dir: Path) -> Calibration:
     import sim
-    from sim.api import build
+    from sim.configure import build  # not sim.api, which imports this module (sim.calibrate)
 
     scenario, protocol, engine, mc, container = build(cfg)
     spec = _spec(cfg)

@@ -67,8 +67,8 @@ def plot_pairs(result: Calibration):
                 ax.set_xlabel(priors[j].path, fontsize=8)
             if j == 0:
                 ax.set_ylabel(priors[i].path, fontsize=8)
-    fig.colorbar(shown, ax=axes, label=f"max implausibility (capped at {2 * cutoff:g}); red: accepted")
-    fig.suptitle(f"{result.spec.scenario}: design points by implausibility", fontsize=10)
+    fig.colorbar(shown, ax=axes, label=f"max implausibility (capped at {2 * cutoff:g})")
+    fig.suptitle(f"{result.spec.scenario}: design points by implausibility (red rings: accepted)", fontsize=10)
     return fig
 
 
