@@ -231,3 +231,18 @@ def test_targets_generated_from_known_values_are_recovered_at_the_stated_rate(tm
         assert stats.binomtest(covered, trials, stated).pvalue > 0.01, (cutoff, covered, stated)
     naive = np.abs(simulated - observed) / obs_sd  # the Monte Carlo variance left out
     assert stats.binomtest(int((naive <= 1.0).sum()), trials, 2 * stats.norm.cdf(1.0) - 1).pvalue < 0.01
+
+
+def test_when_nothing_is_accepted_no_scenario_is_written_and_the_words_say_why(tmp_path, lieven):
+    """P(war) of 0.99 ± 0.001 is out of reach with beta0 in [-4.6, -4]: every point is ruled out."""
+    from analysis.calibrate_cli import format_calibration, write_outputs
+
+    data, protocol, engine, mc = lieven
+    targets = {**TARGETS, "targets": [{"quantity": "war", "value": 0.99, "tolerance": 0.001, "source": "test"}],
+               "priors": {"escalation.beta0": [-4.6, -4.0]}}  # fmt: skip
+    result = cal.calibrate(cal.read_targets(write(tmp_path, targets)), data, protocol, engine, mc, points=4)
+    assert result.n_accepted == 0 and result.calibrated is None
+    assert result.fit["check_p"].isna().all() and (result.fit["best_I"] > 3).all()
+    assert "No point is accepted" in format_calibration(result)
+    names = {p.name for p in write_outputs(result, tmp_path / "out", figures=True)}
+    assert not any(n.startswith("calibrated_") for n in names) and "calibrate_pairs.png" in names
