@@ -246,3 +246,14 @@ def test_when_nothing_is_accepted_no_scenario_is_written_and_the_words_say_why(t
     assert "No point is accepted" in format_calibration(result)
     names = {p.name for p in write_outputs(result, tmp_path / "out", figures=True)}
     assert not any(n.startswith("calibrated_") for n in names) and "calibrate_pairs.png" in names
+
+
+def test_the_outputs_are_written_and_the_scenario_file_reads_back(tmp_path, calibrated):
+    from analysis.calibrate_cli import write_outputs
+    from sim.scenario_file import load
+
+    names = {p.name for p in write_outputs(calibrated, tmp_path, figures=True)}
+    assert {"points.parquet", "points.csv", "fit.csv", "region.csv", "calibrate.json", "calibrate.md",
+            "calibrated_lieven_2022.yaml", "calibrate_marginals.png", "calibrate_pairs.png",
+            "calibrate_implausibility.png"} == names  # fmt: skip
+    assert load(tmp_path / "calibrated_lieven_2022.yaml") == calibrated.calibrated
