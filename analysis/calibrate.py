@@ -248,13 +248,18 @@ def fixed_at(data: dict, values: dict[str, float]) -> dict:
     and evidence kept: a fixed prior draws nothing, so no other stream moves)."""
     data = copy.deepcopy(data)
     for path, value in values.items():
-        *parents, key = path.split(".")
-        node = data
-        for part in parents:
-            node = node[part]
+        node, key = _parent(data, path)
         kept = {k: v for k, v in node[key].items() if k in ("rationale", "source", "evidence", "quote", "targets") and v is not None}
         node[key] = {"dist": "fixed", "value": float(value), **kept}
     return data
+
+
+def _parent(data: dict, path: str) -> tuple[dict, str]:
+    """The mapping that holds the prior at dotted ``path``, and its key there."""
+    *parents, key = path.split(".")
+    for part in parents:
+        data = data[part]
+    return data, key
 
 
 def quantity_of(summary: dict, quantity: str) -> dict:
@@ -426,10 +431,7 @@ def calibrated_data(data: dict, spec: Spec, region: pd.DataFrame, settings: dict
         f"{settings['seed']}), max implausibility <= {settings['cutoff']:g}"
     )
     for row in region.itertuples():
-        *parents, key = row.prior.split(".")
-        node = data
-        for part in parents:
-            node = node[part]
+        node, key = _parent(data, row.prior)
         old = node[key]
         shape = {"dist": "fixed", "value": float(row.accepted_low)} if row.accepted_low == row.accepted_high else \
             {"dist": "uniform", "low": float(row.accepted_low), "high": float(row.accepted_high)}
