@@ -12,7 +12,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-API = ("run", "sweep", "load", "catalog", "compose", "RunResult", "SweepResult", "Estimate")
+API = ("run", "sweep", "load", "catalog", "compose", "calibrate", "discover", "RunResult", "SweepResult", "Estimate")
 """The Python API (:mod:`sim.api`), re-exported here: ``import sim; sim.run(...)``. Loaded when
 first used, so that ``import sim`` (and every command's start) stays cheap."""
 

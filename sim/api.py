@@ -33,8 +33,8 @@ from sim.results import Estimate, RunResult, SweepResult
 from sim.run_catalog import Catalog
 
 __all__ = [
-    "Catalog", "Estimate", "MonteCarlo", "RunResult", "SweepResult", "build", "catalog", "compose", "compose_many", "load", "map_jobs",
-    "run", "run_monte_carlo", "sweep", "sweep_points",
+    "Catalog", "Estimate", "MonteCarlo", "RunResult", "SweepResult", "build", "calibrate", "catalog", "compose", "compose_many",
+    "discover", "load", "map_jobs", "run", "run_monte_carlo", "sweep", "sweep_points",
 ]  # fmt: skip
 
 
@@ -224,3 +224,47 @@ def catalog(*roots: Path | str, db: Path | str | None = None) -> Catalog:
     unless ``db`` names a DuckDB file (``negsim-runs``' ``negsim-runs.duckdb``), which keeps it
     between sessions: later calls then read only new or changed run directories."""
     return Catalog(roots, db)
+
+
+def calibrate(targets: Path | str, n_runs: int | None = None, seed: int | None = None, points: int = 128,
+              cutoff: float = 3.0, design_seed: int | None = None, engine: str | None = None, overrides=(),
+              save_to: Path | str | None = None, figures: bool = True):
+    """``negsim-calibrate targets=... mc.n_runs=... mc.seed=... points=... cutoff=...
+    <overrides>``: history matching of the targets file's priors to its targets
+    (:mod:`analysis.calibrate`; the scenario and protocol are the file's). Returns an
+    :class:`analysis.calibrate.Calibration` (``points``, ``fit``, ``region``, ``calibrated``:
+    the calibrated scenario's data, or None if no point is accepted). With ``save_to``, the
+    command's outputs are written there (figures unless ``figures=False``)."""
+    import sim
+    from analysis.calibrate import calibrate as history_match
+    from analysis.calibrate import read_targets
+    from analysis.calibrate_cli import write_outputs
+
+    spec = read_targets(targets)
+    (cfg,) = compose_many([_overrides(spec.scenario, spec.protocol, engine, n_runs, seed, overrides)])
+    scenario, protocol, engine_name, mc, container = build(cfg)
+    result = history_match(spec, container["scenario"], protocol, engine_name, mc, points, cutoff, design_seed, sim.__version__)
+    result.settings["config"] = container
+    if save_to is not None:
+        write_outputs(result, Path(save_to), figures)
+    return result
+
+
+def discover(run_dir: Path | str, outcome: str = "war", holdout: float = 0.5, min_density: float | None = None,
+             box: int | None = None, depth: int = 3, seed: int | None = None, save_to: Path | str | None = None,
+             figures: bool = True):
+    """``negsim-discover RUN_DIR --outcome ...``: scenario discovery (PRIM and CART) on a
+    complete run directory's outcomes (:mod:`analysis.discover`). Returns an
+    :class:`analysis.discover.Discovery`; with ``save_to``, the command's outputs are written
+    there. Bad input raises :class:`ConfigError` with the command's one-line message."""
+    from analysis.discover import DiscoverError
+    from analysis.discover import discover as find
+    from analysis.discover_cli import write_outputs
+
+    try:
+        found = find(run_dir, outcome, holdout, min_density, box, depth, seed)
+    except DiscoverError as error:
+        raise ConfigError("run_dir", str(run_dir), str(error)) from None
+    if save_to is not None:
+        write_outputs(found, Path(save_to), figures)
+    return found

@@ -180,3 +180,39 @@ def test_a_sweep_checks_every_point_before_running_any(tmp_path):
     with pytest.raises(ConfigError, match="scenario.escalation.p_spillover"):
         sim.sweep({"scenario.escalation.p_spillover.high": [0.5, 1.5]}, n_runs=20, save_to=tmp_path / "s")
     assert not (tmp_path / "s" / "0").exists()  # the good first point did not run
+
+
+def test_calibrate_is_the_command(tmp_path):
+    """``sim.calibrate(targets, ...)`` and ``negsim-calibrate targets=... ...`` give the same
+    design points, implausibilities and calibrated scenario."""
+    targets = ROOT / "docs" / "examples" / "targets_lieven_2022.yaml"
+    result = sim.calibrate(targets, n_runs=500, seed=1, points=16, save_to=tmp_path / "api", figures=False)
+    assert result.settings["scenario"] == "lieven_2022" and len(result.points) == 16
+    args = [f"targets={targets}", "mc.n_runs=500", "mc.seed=1", "points=16", "figures=false", "quiet=true", "hydra.run.dir=cli"]
+    done = run_in_process("negsim-calibrate", args, tmp_path)
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(result.points, pd.read_parquet(tmp_path / "cli" / "points.parquet"))
+    assert (tmp_path / "api" / "points.parquet").read_bytes() == (tmp_path / "cli" / "points.parquet").read_bytes()
+    assert (tmp_path / "api" / "calibrated_lieven_2022.yaml").read_text() == (tmp_path / "cli" / "calibrated_lieven_2022.yaml").read_text()
+
+
+def test_discover_is_the_command(saved, tmp_path):
+    found = sim.discover(saved.path, "war", save_to=tmp_path / "api", figures=False)
+    done = run_in_process("negsim-discover", [str(saved.path), "--out", str(tmp_path / "cli"), "--no-figures", "--quiet"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "api" / "discover.json").read_text() == (tmp_path / "cli" / "discover.json").read_text()
+    assert found.outcome == "war"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: sim.calibrate("no/such/targets.yaml"), "targets: no such file"),
+        (lambda: sim.discover("no/such/run"), "run_dir: no/such/run: no such run directory"),
+    ],
+    ids=["calibrate", "discover"],
+)
+def test_bad_input_to_calibrate_and_discover_is_one_line(call, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        call()
+    assert "\n" not in str(error.value)

@@ -1,4 +1,4 @@
-"""Bad input to every command (``negsim`` and the seven others): an unknown key, a wrong type,
+"""Bad input to every command (``negsim`` and the eight others): an unknown key, a wrong type,
 a missing file, a bad choice, a mistaken flag, an interpolation that does not resolve. Each
 ends with exit status 2 and exactly one line on stderr, which starts with the command's name
 and contains the text given here; no traceback, and nothing written to the output folder.
@@ -15,9 +15,10 @@ import pytest
 
 from tests.support import run_in_process
 
-HYDRA_APPS = ("negsim", "negsim-explore", "negsim-optimize", "negsim-sensitivity", "negsim-transcript")
+HYDRA_APPS = ("negsim", "negsim-explore", "negsim-optimize", "negsim-sensitivity", "negsim-transcript", "negsim-calibrate")
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-# (command, arguments ({tmp}: the test's folder), text of the one line)
+# (command, arguments ({tmp}: the test's folder, {data}: tests/data), text of the one line)
 EVERY_HYDRA_APP = [
     (["nope.key=1"], "nope.key"),
     (["mc.n_runs=abc"], "mc.n_runs: Value 'abc'"),
@@ -41,6 +42,12 @@ CASES = [(command, args, text) for command in HYDRA_APPS for args, text in EVERY
     ("negsim-optimize", ["sense=sideways"], "sense: use 'auto', 'max' or 'min'"),
     ("negsim-sensitivity", ["method=nope"], "method: use one of"),
     ("negsim-sensitivity", ["method=given_data", "outcomes={tmp}/missing.parquet"], "outcomes: no outcomes.parquet"),
+    ("negsim-calibrate", [], "targets: name a targets file"),
+    ("negsim-calibrate", ["targets={tmp}/missing.yaml"], "targets: no such file"),
+    ("negsim-calibrate", ["targets={data}/calibrate/targets_bad_quantity.yaml"], "targets[0].quantity: use war"),
+    ("negsim-calibrate", ["targets={data}/calibrate/targets_us_response_2022.yaml"], "us_response_2022 is a back-test"),
+    ("negsim-calibrate", ["targets={data}/calibrate/targets_us_response_2022.yaml", "scenario=lieven_2022"], "scenario: the targets file is on scenario 'us_response_2022'"),
+    ("negsim-calibrate", ["targets={data}/../../docs/examples/targets_lieven_2022.yaml", "points=100"], "points: must be a power of 2"),
     ("negsim-report", [], "the following arguments are required: path"),  # was the usage and the error, 2 lines
     ("negsim-report", ["--bogus", "{tmp}"], "unrecognized arguments: --bogus"),  # idem
     ("negsim-report", ["{tmp}/missing"], "missing: no such directory"),
@@ -65,7 +72,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, monkeypatch, command, args
     from sim.teaching import dashboard
 
     monkeypatch.setattr(dashboard, "serve", lambda *a, **k: pytest.fail("the dashboard served despite bad input"))
-    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    args = [arg.replace("{tmp}", str(tmp_path)).replace("{data}", str(DATA)) for arg in args]
     if command in WRITES:
         defaults = ["mc.n_runs=100", f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'multirun'}"]
         args += [d for d in defaults if not any(a.startswith(d.split("=")[0] + "=") for a in args)]
