@@ -1,7 +1,7 @@
 """Human labels for figures and captions: items, levels, packages, parameters, statuses, metrics.
 
 Scenario files and configs name things in snake_case and dotted paths; a figure for a paper
-needs words ("Russia's deadline (rounds)", "moratorium · adapted CFE · INF · Minsk II · —").
+needs words ("Russia's deadline in rounds", "moratorium · adapted CFE · INF · Minsk II · —").
 The words for items, levels, actors, rungs and statuses are those of
 :mod:`sim.teaching.words` (one table, shared with the transcripts and the dashboard); this
 module adds what figures need on top: short level names for package labels, labels of
@@ -41,7 +41,7 @@ PARAMETER_WORDS = {
     "salience": "salience of {item}",
     "reservation": "reservation",
     "opening_surplus": "opening surplus",
-    "deadline": "deadline (rounds)",
+    "deadline": "deadline in rounds",
     "concession_exponent": "concession exponent",
     "ratifier_bias": "ratifier bias",
     "red_lines_hold": "P(red line on {item} holds)",
@@ -122,7 +122,7 @@ def _parameter_label(path: str) -> str | None:
 
 def key_label(key: str) -> str:
     """A config or override key in words: ``scenario.actors.russia.deadline.value`` ->
-    "Russia's deadline (rounds)", ``scenario.escalation.beta_gap.low`` -> "Escalation weight
+    "Russia's deadline in rounds", ``scenario.escalation.beta_gap.low`` -> "Escalation weight
     of the gap β_gap (lower bound)", ``scenario.opening_offer.donbas`` -> "Opening offer:
     Donbas"; an unknown key is returned as it is."""
     if key in CONFIG_WORDS:
@@ -153,10 +153,16 @@ def is_whole(key: str) -> bool:
     return False
 
 
+PROTOCOL_WORDS = {"single_text": "single text", "alternating": "alternating offers", "ultimatum": "ultimatum"}
+
+
 def value_label(key: str, value) -> str:
-    """A swept value in words: a level of the opening offer by its name, anything else as is."""
+    """A swept value in words: a level of the opening offer or a protocol by its name,
+    anything else as it is."""
     if key.removeprefix("scenario.").startswith("opening_offer.") and isinstance(value, str):
         return level_words(value)
+    if key == "protocol":
+        return PROTOCOL_WORDS.get(str(value), str(value).replace("_", " "))
     return str(value)
 
 
