@@ -605,8 +605,9 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
     fig = ax.figure
-    from sim.labels import actor_words
+    from sim.labels import actor_words, package_label
 
+    scenario = exploration.scenario
     x, y = frame[f"eu.{x_actor}"].to_numpy(), frame[f"eu.{y_actor}"].to_numpy()
     pareto, ir = frame["pareto"].to_numpy(), frame["ir"].to_numpy()
     ax.scatter(x[~ir], y[~ir], s=14, color="#bbbbbb", label="package, not individually rational")
@@ -621,7 +622,7 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
         color="#577590",
         linewidth=1,
         alpha=0.7,
-        label=f"frontier ({x_actor}, {y_actor})",
+        label=f"frontier ({actor_words(x_actor)}, {actor_words(y_actor)})",
     )
     d = exploration.disagreement
     ax.axvline(d[x_actor], color="black", linestyle=":", linewidth=1)
@@ -638,7 +639,7 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
             facecolor="none",
             edgecolor=colour,
             linewidth=2,
-            label=f"{name} #{number}",
+            label=f"{name.replace('_', '-')}: {package_label(scenario, scenario.packages[number])}",
         )
     opening = np.flatnonzero(frame["opening_offer"].to_numpy())
     if len(opening):
@@ -649,7 +650,7 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
             marker="*",
             color="#e9c46a",
             edgecolor="black",
-            label=f"opening offer #{opening[0]}",
+            label=f"opening offer: {package_label(scenario, scenario.packages[opening[0]])}",
         )
     ax.set_xlabel(f"Expected utility of {actor_words(x_actor)}")
     ax.set_ylabel(f"Expected utility of {actor_words(y_actor)}")
