@@ -18,7 +18,10 @@ It writes, in PATH:
   and ``n.<status>``, its count of runs; ``p_accept.<actor>``, ``lo_accept.<actor>``,
   ``hi_accept.<actor>``; ``eu.<actor>`` (mean utility of the final package); ``mean_rounds``;
   ``scenario``, ``protocol``, ``engine``, ``seed``, ``config_hash``, ``version``, ``run_dir``.
-- ``figures/sweep_*.png``: with one swept parameter (an overridden key that takes more than
+- ``figures/sweep_*.png``, labelled in words (:mod:`sim.labels`), titled with scenario,
+  protocol, runs per point and seed: the paper figure ``sweep_<metric>.png`` (``--metric``,
+  P(war) by default: the metric against ``--x``, a line per value of ``--y``, Wilson bands and
+  error bars); with one swept parameter (an overridden key that takes more than
   one value), P(status) and P(war) against it with interval bands (and acceptance by actor);
   with two, heatmaps of P(agreement) and P(war); with more, the same heatmaps for two of them (``--x``,
   ``--y``; by default the first two swept keys) in a small-multiples grid, one panel per
