@@ -51,7 +51,7 @@ from analysis.report import war_estimate
 from sim import atomic, rundir
 from sim.errors import OneLineParser
 from sim.core.enums import STATUS_NAMES
-from sim.labels import actor_words, is_whole, key_label, metric_label, status_label, value_label
+from sim.labels import STATUS_WAR, actor_words, is_whole, key_label, metric_label, status_label, value_label
 from sim.summary import P_WAR_CAPTION, estimate
 
 PROG = "negsim-report"
@@ -659,7 +659,7 @@ def _estimate(row: pd.Series, columns: tuple[str, str, str]) -> str:
 
 def markdown_table(frame: pd.DataFrame, keys: list[str]) -> str:
     """P(war) (highest rung), then the share of each status ("status war" for ``war``)."""
-    statuses = [("status war" if s == "war" else f"P({s})", (f"p.{s}", f"lo.{s}", f"hi.{s}")) for s in STATUS_NAMES]
+    statuses = [(STATUS_WAR if s == "war" else f"P({s})", (f"p.{s}", f"lo.{s}", f"hi.{s}")) for s in STATUS_NAMES]
     headers = ["run", *keys, "n", "P(war)", *[label for label, _ in statuses]]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for _, row in frame.iterrows():
