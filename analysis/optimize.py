@@ -567,7 +567,7 @@ def plot_tradeoff(search: OfferSearch):
     if search.best is not None:
         best = rows[rows["package"] == search.best]
         words = package_label(search.scenario, search.scenario.packages[search.best])
-        draw(best, marker="D", markersize=9, markerfacecolor="none", markeredgecolor="#e76f51", markeredgewidth=2, ecolor="#e76f51", label=f"best: {words}")
+        draw(best, marker="D", markersize=9, markerfacecolor="none", markeredgecolor="#e76f51", markeredgewidth=2, ecolor="#e76f51", label=f"best by {search.objective.label.partition(':')[0]}: {words}")
     ax.set_xlim(0, min(1.0, float(rows[f"{WAR}_hi"].max()) * 1.1 + 0.02))
     ax.set_ylim(0, min(1.0, float(rows["hi.agreement"].max()) * 1.1 + 0.02))
     ax.set_xlabel(P_WAR_CAPTION)
@@ -575,7 +575,7 @@ def plot_tradeoff(search: OfferSearch):
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower left")  # the points sit away from the origin
     ax.set_title(f"P(agreement) and P(war) of every opening offer\n{_context(search)}", fontsize=9)
     return fig
 
