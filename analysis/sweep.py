@@ -51,7 +51,7 @@ from analysis.report import war_estimate
 from sim import atomic, rundir
 from sim.errors import OneLineParser
 from sim.core.enums import STATUS_NAMES
-from sim.labels import STATUS_WAR, actor_words, is_whole, key_label, metric_label, status_label, value_label
+from sim.labels import STATUS_WAR, actor_words, key_label, metric_label, status_label, value_label
 from sim.summary import P_WAR_CAPTION, estimate
 
 PROG = "negsim-report"
@@ -359,11 +359,11 @@ def _context(frame: pd.DataFrame) -> str:
 
 
 def _x_axis(ax, x: str, xs: list) -> np.ndarray:
-    """Positions of the x values, with a tick at each swept value (an integer key gets
-    integer ticks: no 4.5 between 4 and 5) and the key's label in words."""
+    """Positions of the x values, with a tick at each swept value (whole numbers as integers:
+    no 4.5 between a deadline of 4 and 5) and the key's label in words."""
     numeric = _is_numeric(xs)
     positions = np.array(xs, dtype=float) if numeric else np.arange(len(xs), dtype=float)
-    if numeric and is_whole(x) or numeric and all(float(v).is_integer() for v in xs):
+    if numeric and all(float(v).is_integer() for v in xs):
         ax.set_xticks(positions, [str(int(v)) for v in xs])
     elif numeric:
         ax.set_xticks(positions, [f"{v:g}" for v in xs])

@@ -140,19 +140,6 @@ def key_label(key: str) -> str:
     return key
 
 
-def is_whole(key: str) -> bool:
-    """Whether a key is an integer parameter (a deadline, the aftermath, ``mc.*`` counts)."""
-    if key in ("mc.n_runs", "mc.seed", "protocol.max_rounds"):
-        return True
-    path = key.removeprefix("scenario.")
-    for candidate in (path, path.rpartition(".")[0]):
-        try:
-            return parameter_of(candidate).whole
-        except KeyError:
-            continue
-    return False
-
-
 PROTOCOL_WORDS = {"single_text": "single text", "alternating": "alternating offers", "ultimatum": "ultimatum"}
 
 

@@ -35,8 +35,6 @@ def test_labels_of_keys_packages_statuses_and_metrics(bundled_scenario):
     assert labels.key_label("scenario.opening_offer.donbas") == "Opening offer: Donbas"
     assert labels.key_label("mc.seed") == "Seed"
     assert labels.key_label("not.a.key") == "not.a.key"  # unknown: as it is, never wrong words
-    assert labels.is_whole("scenario.actors.russia.deadline.value") and labels.is_whole("mc.seed")
-    assert not labels.is_whole("scenario.escalation.beta_gap.low")
     scenario = bundled_scenario("lieven_2022")
     package = [1, 1, 1, 1, 0]  # moratorium, adapted CFE, INF, Minsk II, no UN process
     assert labels.package_label(scenario, package) == "moratorium · adapted CFE · INF · Minsk II · —"
