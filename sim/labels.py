@@ -19,7 +19,7 @@ from sim.teaching.words import RUNG_WORDS, actor_words, item_words, level_words,
 STATUS_WAR = "status war"
 """The status ``war``'s label: never read as P(war), which counts the highest rung."""
 P_WAR = "P(war)"
-P_WAR_DEFINITION = "highest rung ≥ full-scale invasion, whatever the status"
+"""P(war)'s short label; its definition is :data:`sim.summary.P_WAR_CAPTION`."""
 
 LEVEL_SHORT = {
     "moratorium_20y": "moratorium",
@@ -64,8 +64,9 @@ CONFIG_WORDS = {
     "mc.seed": "seed",
     "protocol.max_rounds": "maximum rounds",
 }
-FIELD_WORDS = {"dist": "prior family", "low": "lower bound", "high": "upper bound", "mean": "mean", "sd": "sd", "a": "a", "b": "b"}
-"""A prior's fields: ``value`` (a fixed prior) needs no word, the others are named."""
+FIELD_WORDS = {"dist": "prior family", "low": "lower bound", "high": "upper bound"}
+"""A prior's fields in words: ``value`` (a fixed prior) needs none; ``mean``, ``sd``, ``a``,
+``b`` keep their names."""
 
 
 def possessive(name: str) -> str:
