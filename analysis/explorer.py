@@ -268,11 +268,6 @@ def pareto_set(points: np.ndarray) -> np.ndarray:
 # --- outputs -----------------------------------------------------------------------------------
 
 
-def package_label(scenario: Scenario, number: int) -> str:
-    levels = scenario.packages[number]
-    return "".join(str(int(level)) for level in levels)
-
-
 def describe(exploration: Exploration, number: int | None) -> str:
     if number is None:
         return "none (no package is individually rational at the mean)"
@@ -362,6 +357,8 @@ def write_outputs(
                 plot_package_heatmap(exploration), out_dir / "figures" / "packages_heatmap.png"
             )
         )
+        paths.append(save_figure(plot_package_ranking(exploration), out_dir / "figures" / "packages_ranking.png"))
+        paths.append(save_figure(plot_package_items(exploration), out_dir / "figures" / "packages_by_item.png"))
         for x, y in planes:
             fig = plot_frontier(exploration, x, y)
             paths.append(save_figure(fig, out_dir / "figures" / f"frontier_{x}_{y}.png"))
@@ -443,6 +440,9 @@ def plot_package_heatmap(exploration: Exploration):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.labels import actor_words, package_key
+    from sim.labels import package_label as words
+
     frame, scenario = exploration.packages, exploration.scenario
     actors = scenario.actor_names
     eu = frame[[f"eu.{a}" for a in actors]].to_numpy()
@@ -472,28 +472,106 @@ def plot_package_heatmap(exploration: Exploration):
         solution = frame["solution"].iat[p]
         tag = f" {solution}" if solution else ""
         opening = " (opening)" if frame["opening_offer"].iat[p] else ""
-        labels.append(f"#{p} {package_label(scenario, p)} {marks}{tag}{opening}")
+        labels.append(f"#{p} {words(scenario, scenario.packages[p])} {marks}{tag}{opening}")
     for ax in (left, right):
         ax.set_yticks(range(n))
         ax.tick_params(axis="y", labelsize=6 if n > 40 else 8)
     left.set_yticklabels(labels)
     right.set_yticklabels([])
-    left.set_xticks(range(len(actors)), actors, rotation=30)
+    left.set_xticks(range(len(actors)), [actor_words(a) for a in actors], rotation=30)
     right.set_xticks(
         range(len(actors) + 2),
-        [f"accept: {a}" for a in actors] + ["all needed", "+ ratified"],
+        [f"accepts: {actor_words(a)}" for a in actors] + ["all needed", "+ ratified"],
         rotation=30,
         ha="right",
     )
     fig.colorbar(im1, ax=left, label="expected utility", shrink=0.5)
     fig.colorbar(im2, ax=right, label="probability", shrink=0.5)
-    items = ", ".join(item.name for item in scenario.items)
     left.set_ylabel(
-        f"package: levels of ({items})\n* Pareto optimal and individually rational, + individually rational"
+        f"package: {package_key(scenario)}\n* Pareto optimal and individually rational, + individually rational"
         " (at the mean), Z zone of possible agreement"
     )
     fig.suptitle(
         f"Every package of {scenario.name} under its priors ({exploration.n_runs:,} draws, seed {exploration.seed})"
+    )
+    return fig
+
+
+def plot_package_ranking(exploration: Exploration, top: int = 25, ax=None):
+    """The ``top`` packages most likely to be agreed and ratified as a take-it-or-leave-it
+    offer (``p_ratified``), ranked, each with its 95% Wilson interval and its levels in
+    words; the 108-row heatmap's question ("which packages?") answered at a glance."""
+    import matplotlib.ticker
+
+    from analysis.figures import pyplot
+    from sim.labels import package_key
+    from sim.labels import package_label as words
+
+    frame, scenario = exploration.packages, exploration.scenario
+    rows = frame.sort_values(["p_ratified", "package"], ascending=[False, True], kind="stable").head(top)
+    if ax is None:
+        _, ax = pyplot().subplots(figsize=(8.5, 0.3 * len(rows) + 2.0), layout="constrained")
+    fig = ax.figure
+    y = np.arange(len(rows))[::-1]
+    p = rows["p_ratified"].to_numpy()
+    err = np.vstack([p - rows["p_ratified_lo"].to_numpy(), rows["p_ratified_hi"].to_numpy() - p])
+    ax.errorbar(p, y, xerr=err, fmt="o", color="#577590", capsize=3, markersize=5)
+    labels = []
+    for _, row in rows.iterrows():
+        number = int(row["package"])
+        marks = [row["solution"]] if row["solution"] else []
+        marks += ["opening offer"] if row["opening_offer"] else []
+        marks += ["Pareto"] if row["pareto"] else []
+        tail = f"  ({', '.join(marks)})" if marks else ""
+        labels.append(f"{words(scenario, scenario.packages[number])}{tail}")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, min(1.0, max(0.05, float(rows["p_ratified_hi"].max()) * 1.1)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("P(agreed and ratified as a take-it-or-leave-it offer), 95% Wilson interval")
+    ax.set_ylabel(f"package: {package_key(scenario)}", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(
+        f"The {len(rows)} packages (of {len(frame)}) most likely to be agreed and ratified\n"
+        f"{scenario.name}, {exploration.n_runs:,} draws of the priors (seed {exploration.seed})",
+        fontsize=10,
+    )
+    return fig
+
+
+def plot_package_items(exploration: Exploration):
+    """Small multiples by item: every package's P(agreed and ratified) (a dot, with its 95%
+    Wilson interval as a line), grouped by the item's level, so that an item whose level
+    moves the whole cloud stands out from one whose levels overlap."""
+    import matplotlib.ticker
+
+    from analysis.figures import pyplot
+    from sim.labels import item_words, level_short, level_words
+
+    frame, scenario = exploration.packages, exploration.scenario
+    items = scenario.items
+    fig, axes = pyplot().subplots(
+        1, len(items), figsize=(2.6 * len(items) + 1, 4.2), sharey=True, layout="constrained", squeeze=False
+    )
+    jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(frame))  # fixed: same figure every time
+    for ax, item in zip(axes.flat, items):
+        level = frame[item.name].map({name: k for k, name in enumerate(item.levels)}).to_numpy()
+        x = level + jitter
+        p = frame["p_ratified"].to_numpy()
+        ax.vlines(x, frame["p_ratified_lo"], frame["p_ratified_hi"], color="#577590", alpha=0.35, linewidth=1)
+        ax.scatter(x, p, s=9, color="#577590")
+        means = [p[level == k].mean() for k in range(len(item.levels))]
+        ax.scatter(range(len(item.levels)), means, marker="_", s=500, color="#e76f51", linewidth=2, label="mean over packages")
+        ax.set_xticks(range(len(item.levels)), [level_words(name) if k == 0 else level_short(name) for k, name in enumerate(item.levels)], rotation=30, ha="right", fontsize=8)
+        ax.set_title(item_words(item.name), fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes.flat[0].set_ylabel("P(agreed and ratified), 95% Wilson interval")
+    axes.flat[0].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes.flat[0].set_ylim(0, min(1.0, max(0.05, float(frame["p_ratified_hi"].max()) * 1.1)))
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(
+        f"All {len(frame)} packages of {scenario.name} by the level of each item "
+        f"({exploration.n_runs:,} draws, seed {exploration.seed})",
+        fontsize=10,
     )
     return fig
 
@@ -527,6 +605,9 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
     fig = ax.figure
+    from sim.labels import actor_words, package_label
+
+    scenario = exploration.scenario
     x, y = frame[f"eu.{x_actor}"].to_numpy(), frame[f"eu.{y_actor}"].to_numpy()
     pareto, ir = frame["pareto"].to_numpy(), frame["ir"].to_numpy()
     ax.scatter(x[~ir], y[~ir], s=14, color="#bbbbbb", label="package, not individually rational")
@@ -541,7 +622,7 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
         color="#577590",
         linewidth=1,
         alpha=0.7,
-        label=f"frontier ({x_actor}, {y_actor})",
+        label=f"frontier ({actor_words(x_actor)}, {actor_words(y_actor)})",
     )
     d = exploration.disagreement
     ax.axvline(d[x_actor], color="black", linestyle=":", linewidth=1)
@@ -558,7 +639,7 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
             facecolor="none",
             edgecolor=colour,
             linewidth=2,
-            label=f"{name} #{number}",
+            label=f"{name.replace('_', '-')}: {package_label(scenario, scenario.packages[number])}",
         )
     opening = np.flatnonzero(frame["opening_offer"].to_numpy())
     if len(opening):
@@ -569,12 +650,16 @@ def plot_frontier(exploration: Exploration, x_actor: str, y_actor: str, ax=None)
             marker="*",
             color="#e9c46a",
             edgecolor="black",
-            label=f"opening offer #{opening[0]}",
+            label=f"opening offer: {package_label(scenario, scenario.packages[opening[0]])}",
         )
-    ax.set_xlabel(f"expected utility of {x_actor}")
-    ax.set_ylabel(f"expected utility of {y_actor}")
+    ax.set_xlabel(f"Expected utility of {actor_words(x_actor)}")
+    ax.set_ylabel(f"Expected utility of {actor_words(y_actor)}")
     ax.legend(fontsize=7, loc="best")
-    ax.set_title(f"{exploration.scenario.name}: packages in the {x_actor}-{y_actor} plane")
+    ax.set_title(
+        f"Packages in the {actor_words(x_actor)}–{actor_words(y_actor)} plane\n"
+        f"{exploration.scenario.name}, {exploration.n_runs:,} draws of the priors (seed {exploration.seed})",
+        fontsize=10,
+    )
     return fig
 
 

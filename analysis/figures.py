@@ -10,8 +10,9 @@ import matplotlib
 import matplotlib.ticker
 import numpy as np
 
-from analysis.report import status_label, war_estimate
+from analysis.report import war_estimate
 from sim import atomic
+from sim.labels import actor_words, rung_label, status_label
 from sim.summary import P_WAR_CAPTION
 
 STATUS_COLOURS = {
@@ -60,8 +61,8 @@ def _bars_with_intervals(ax, estimates: dict, colours=None, label=str) -> None:
 
 
 def plot_status(summary: dict, ax=None):
-    """How negotiations ended: probability of each status with its 95% Wilson interval (the
-    status ``war`` labelled "status war"), and P(war) in the title."""
+    """How negotiations ended: probability of each status with its 95% Wilson interval (in
+    words; the status ``war`` labelled "status war"), and P(war) in the title."""
     fig, ax = _axes(ax)
     _bars_with_intervals(ax, summary["status"], STATUS_COLOURS, status_label)
     ax.set_ylabel("Share of runs (95% Wilson interval)")
@@ -75,7 +76,7 @@ def plot_status(summary: dict, ax=None):
 def plot_rungs(summary: dict, ax=None):
     """The highest escalation rung each run reached; P(war) is the share of the last two bars."""
     fig, ax = _axes(ax)
-    _bars_with_intervals(ax, summary["highest_rung"])
+    _bars_with_intervals(ax, summary["highest_rung"], label=rung_label)
     ax.set_ylabel("Share of runs (95% Wilson interval)")
     ax.set_xlabel("Highest escalation rung reached")
     war = war_estimate(summary)
@@ -101,7 +102,7 @@ def plot_rounds(summary: dict, ax=None):
 def plot_acceptance(summary: dict, ax=None):
     """Which actors accept the final package at their last aspiration."""
     fig, ax = _axes(ax)
-    _bars_with_intervals(ax, summary["acceptance"])
+    _bars_with_intervals(ax, summary["acceptance"], label=actor_words)
     ax.set_ylabel("Share of runs accepting (95% Wilson interval)")
     ax.set_xlabel("Actor")
     ax.set_title(_title(summary, "Acceptance of the final package by actor"))

@@ -62,6 +62,7 @@ from sim.config import NegsimConf
 from sim.core.enums import STATUS_NAMES
 from sim.engines import plays_on_threads
 from sim.errors import ConfigError
+from sim.labels import actor_words, package_key, package_label, status_label
 from sim.protocols import Protocol
 from sim.sampling import draw
 from sim.scenario import Scenario
@@ -97,8 +98,8 @@ class Objective:
         if self.name == WAR:
             return P_WAR_CAPTION
         if self.kind == "probability":
-            return "share of status war" if self.target == "war" else f"P({self.target})"
-        return f"E[utility of the outcome for {self.target}]"
+            return "share of status war" if self.target == "war" else f"P({status_label(self.target)})"
+        return f"E[utility of the outcome for {actor_words(self.target)}]"
 
 
 def _west(protocol: Protocol) -> str:
@@ -235,6 +236,7 @@ class OfferSearch:
     subject_to: list[str] = field(default_factory=list)
     alpha: float = 0.05
     adjust: str = "holm"
+    protocol: str = ""
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:
@@ -408,6 +410,7 @@ def search_offers(
         subject_to=[c.text for c in subject_to],
         alpha=alpha,
         adjust=adjust,
+        protocol=str(protocol.name),
     )
 
 
@@ -521,24 +524,28 @@ def plot_ranking(search: OfferSearch, top: int = 30):
             zorder=4,
             label="fails subject_to",
         )
-    labels = [
-        f"#{int(p)} " + "".join(str(int(level)) for level in search.scenario.packages[int(p)])
-        for p in rows["package"]
-    ]
+    labels = [f"{package_label(search.scenario, search.scenario.packages[int(p)])}  #{int(p)}" for p in rows["package"]]
     ax.set_yticks(y, labels, fontsize=7)
+    ax.set_ylabel(f"opening offer: {package_key(search.scenario)}", fontsize=8)
     ax.set_xlabel(f"{search.objective.label} (95% interval)")
+    if search.objective.kind == "probability":  # from 0: a probability's axis is not truncated
+        ax.set_xlim(0, min(1.0, float(hi.max()) * 1.1 + 0.02))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=7, loc="best")
-    items = ", ".join(item.name for item in search.scenario.items)
-    ax.set_title(
-        f"{search.scenario.name}: opening offers ranked ({search.n_runs:,} paired runs each)\nlevels of ({items})",
-        fontsize=9,
-    )
+    ax.set_title(f"Opening offers ranked by {search.objective.label}\n{_context(search)}", fontsize=9)
     return fig
+
+
+def _context(search: OfferSearch) -> str:
+    protocol = f", {search.protocol} protocol" if search.protocol else ""
+    return f"{search.scenario.name}{protocol}, {search.n_runs:,} paired runs per offer (seed {search.seed})"
 
 
 def plot_tradeoff(search: OfferSearch):
     """P(agreement) against P(war) (highest rung at least full-scale invasion) of every
-    simulated opening offer."""
+    simulated opening offer, each with its two 95% Wilson intervals; both axes start at 0 and
+    reach past the largest interval, so that no point or interval is cut off."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -546,36 +553,30 @@ def plot_tradeoff(search: OfferSearch):
 
     rows = search.table[search.table["allowed"]]
     fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
-    ax.scatter(rows[WAR], rows["p.agreement"], s=16, color="#577590", label="opening offer")
+
+    def draw(subset, **style):
+        x, y = subset[WAR].to_numpy(dtype=float), subset["p.agreement"].to_numpy(dtype=float)
+        xerr = np.vstack([x - subset[f"{WAR}_lo"], subset[f"{WAR}_hi"] - x])
+        yerr = np.vstack([y - subset["lo.agreement"], subset["hi.agreement"] - y])
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, linestyle="none", elinewidth=0.8, capsize=0, **style)
+
+    draw(rows, marker="o", markersize=4, color="#577590", ecolor="#9fb3c8", label="opening offer (95% Wilson intervals)")
     opening = rows[rows["offer.opening_offer"]]
     if len(opening):
-        ax.scatter(
-            opening[WAR],
-            opening["p.agreement"],
-            marker="*",
-            s=150,
-            color="#e9c46a",
-            edgecolor="black",
-            label="scenario's opening offer",
-        )
+        draw(opening, marker="*", markersize=14, color="#e9c46a", markeredgecolor="black", ecolor="black", label="scenario's opening offer")
     if search.best is not None:
         best = rows[rows["package"] == search.best]
-        ax.scatter(
-            best[WAR],
-            best["p.agreement"],
-            marker="D",
-            s=80,
-            facecolor="none",
-            edgecolor="#e76f51",
-            linewidth=2,
-            label=f"best #{search.best}",
-        )
+        words = package_label(search.scenario, search.scenario.packages[search.best])
+        draw(best, marker="D", markersize=9, markerfacecolor="none", markeredgecolor="#e76f51", markeredgewidth=2, ecolor="#e76f51", label=f"best by {search.objective.label.partition(':')[0]}: {words}")
+    ax.set_xlim(0, min(1.0, float(rows[f"{WAR}_hi"].max()) * 1.1 + 0.02))
+    ax.set_ylim(0, min(1.0, float(rows["hi.agreement"].max()) * 1.1 + 0.02))
     ax.set_xlabel(P_WAR_CAPTION)
     ax.set_ylabel("P(agreement)")
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.legend(fontsize=8)
-    ax.set_title(f"{search.scenario.name}: every opening offer ({search.n_runs:,} runs each)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")  # the points sit away from the origin
+    ax.set_title(f"P(agreement) and P(war) of every opening offer\n{_context(search)}", fontsize=9)
     return fig
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.labels import STATUS_WAR
 from sim.summary import P_WAR_CAPTION, p_war
 
 
@@ -14,7 +15,7 @@ def _row(label: str, est: dict, width: int = 22) -> str:
 def status_label(name: str) -> str:
     """A status's name as the summaries show it: the status ``war`` is "status war", so that
     it is never read as P(war) (DESIGN.md, "Statuses")."""
-    return "status war" if name == "war" else name
+    return STATUS_WAR if name == "war" else name
 
 
 def war_estimate(summary: dict) -> dict:

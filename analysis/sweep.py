@@ -12,12 +12,16 @@ It writes, in PATH:
   override's value (numbers as numbers); ``state`` (``ok``, ``failed``, ``incomplete``) and
   ``problem``; ``n_runs``; ``p_war``, ``p_war_lo``, ``p_war_hi``: P(war), the share of runs
   whose highest rung is at least full-scale invasion, whatever their status (``summary.json``'s
-  ``p_war``, :func:`sim.summary.p_war`); ``p.<status>``, ``lo.<status>``, ``hi.<status>`` for
-  every status (95% Wilson intervals, from ``summary.json``; ``p.war`` is the share of the
-  status ``war``, "status war", not P(war)); ``p_accept.<actor>``, ``lo_accept.<actor>``,
+  ``p_war``, :func:`sim.summary.p_war`) and ``n_war``, its count of runs; ``p.<status>``,
+  ``lo.<status>``, ``hi.<status>`` for every status (95% Wilson intervals, from
+  ``summary.json``; ``p.war`` is the share of the status ``war``, "status war", not P(war))
+  and ``n.<status>``, its count of runs; ``p_accept.<actor>``, ``lo_accept.<actor>``,
   ``hi_accept.<actor>``; ``eu.<actor>`` (mean utility of the final package); ``mean_rounds``;
   ``scenario``, ``protocol``, ``engine``, ``seed``, ``config_hash``, ``version``, ``run_dir``.
-- ``figures/sweep_*.png``: with one swept parameter (an overridden key that takes more than
+- ``figures/sweep_*.png``, labelled in words (:mod:`sim.labels`), titled with scenario,
+  protocol, runs per point and seed: the paper figure ``sweep_<metric>.png`` (``--metric``,
+  P(war) by default: the metric against ``--x``, a line per value of ``--y``, Wilson bands and
+  error bars); with one swept parameter (an overridden key that takes more than
   one value), P(status) and P(war) against it with interval bands (and acceptance by actor);
   with two, heatmaps of P(agreement) and P(war); with more, the same heatmaps for two of them (``--x``,
   ``--y``; by default the first two swept keys) in a small-multiples grid, one panel per
@@ -43,11 +47,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.report import status_label, war_estimate
+from analysis.report import war_estimate
 from sim import atomic, rundir
 from sim.errors import OneLineParser
 from sim.core.enums import STATUS_NAMES
-from sim.summary import P_WAR_CAPTION
+from sim.labels import STATUS_WAR, actor_words, key_label, metric_label, status_label, value_label
+from sim.summary import P_WAR_CAPTION, estimate
 
 PROG = "negsim-report"
 WAR_COLUMNS = ("p_war", "p_war_lo", "p_war_hi")
@@ -248,12 +253,14 @@ def sweep_table(sweep: Sweep) -> pd.DataFrame:
         row["n_runs"] = summary.get("n_runs")
         war = war_estimate(summary) if summary else {}
         row["p_war"], row["p_war_lo"], row["p_war_hi"] = war.get("p"), war.get("lo"), war.get("hi")
+        row["n_war"] = war.get("count")
         for status in STATUS_NAMES:
             est = summary.get("status", {}).get(status, {})
-            row[f"p.{status}"], row[f"lo.{status}"], row[f"hi.{status}"] = (
+            row[f"p.{status}"], row[f"lo.{status}"], row[f"hi.{status}"], row[f"n.{status}"] = (
                 est.get("p"),
                 est.get("lo"),
                 est.get("hi"),
+                est.get("count"),
             )
         for actor, est in summary.get("acceptance", {}).items():
             row[f"p_accept.{actor}"], row[f"lo_accept.{actor}"], row[f"hi_accept.{actor}"] = (
@@ -278,7 +285,8 @@ def sweep_table(sweep: Sweep) -> pd.DataFrame:
             ("p.", "lo.", "hi.", "p_accept.", "lo_accept.", "hi_accept.", "eu.")
         ) or column in ("mean_rounds", *WAR_COLUMNS):
             frame[column] = pd.to_numeric(frame[column])
-    frame["n_runs"] = frame["n_runs"].astype("Int64")
+    for column in ("n_runs", "n_war", *[f"n.{status}" for status in STATUS_NAMES]):
+        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
     frame["job"] = frame["job"].astype("Int64")
     return frame
 
@@ -317,38 +325,84 @@ def _plt():
     return pyplot()
 
 
+def metric_columns(metric: str) -> tuple[str, str, str, str]:
+    """The ``(p, lo, hi, count)`` columns of a metric: ``p_war`` (P(war), the highest rung),
+    ``p_agreement`` or ``p.<status>``; ReportError for anything else."""
+    if metric == "p_war":
+        return (*WAR_COLUMNS, "n_war")
+    status = metric.removeprefix("p_") if metric == "p_agreement" else metric.removeprefix("p.")
+    if metric.startswith("p.") or metric == "p_agreement":
+        if status in STATUS_NAMES:
+            return f"p.{status}", f"lo.{status}", f"hi.{status}", f"n.{status}"
+    raise ReportError(
+        f"--metric {metric}: use p_war (highest rung >= full-scale invasion), p_agreement or "
+        f"p.<status> (statuses: {', '.join(STATUS_NAMES)})"
+    )
+
+
+def _context(frame: pd.DataFrame) -> str:
+    """Scenario, protocol, runs per point and seed of the rows, for a title ("various" where
+    the rows differ)."""
+
+    def one(column: str) -> str | None:
+        values = _ordered(frame[column]) if column in frame else []
+        return str(values[0]) if len(values) == 1 else None
+
+    n = one("n_runs")
+    parts = [
+        one("scenario") or "several scenarios",
+        f"{one('protocol')} protocol" if one("protocol") else "several protocols",
+        f"{int(n):,} runs per point" if n else "runs per point vary",
+        f"seed {one('seed')}" if one("seed") else "several seeds",
+    ]
+    return ", ".join(parts)
+
+
+def _x_axis(ax, x: str, xs: list) -> np.ndarray:
+    """Positions of the x values, with a tick at each swept value (whole numbers as integers:
+    no 4.5 between a deadline of 4 and 5) and the key's label in words."""
+    numeric = _is_numeric(xs)
+    positions = np.array(xs, dtype=float) if numeric else np.arange(len(xs), dtype=float)
+    if numeric and all(float(v).is_integer() for v in xs):
+        ax.set_xticks(positions, [str(int(v)) for v in xs])
+    elif numeric:
+        ax.set_xticks(positions, [f"{v:g}" for v in xs])
+    else:
+        ax.set_xticks(positions, [value_label(x, v) for v in xs], rotation=20)
+    ax.set_xlabel(key_label(x))
+    return positions
+
+
 def _line_panel(
     ax, frame: pd.DataFrame, x: str, series: list[tuple[str, tuple[str, str, str], dict]]
 ) -> None:
-    """One line (with its interval band) per ``(label, (p, lo, hi) columns, style)``."""
+    """One line per ``(label, (p, lo, hi) columns, style)``, its 95% interval drawn twice
+    (a filled band and error bars), so that it shows however narrow it is."""
     import matplotlib.ticker
 
     xs = _ordered(frame[x])
     numeric = _is_numeric(xs)
-    positions = np.array(xs, dtype=float) if numeric else np.arange(len(xs), dtype=float)
+    positions = _x_axis(ax, x, xs)
+    step = np.min(np.diff(positions)) if len(positions) > 1 else 1.0
     series = [entry for entry in series if entry[1][0] in frame]
     for k, (label, columns, style) in enumerate(series):
         by_x = frame.groupby(x, sort=False)[list(columns)].mean()
         by_x = by_x.reindex(xs)
         p, lo, hi = (by_x[c].to_numpy(dtype=float) for c in by_x.columns)
+        offset = 0.0 if numeric else (k - (len(series) - 1) / 2) * 0.6 * step / max(len(series), 1)
+        line = ax.errorbar(
+            positions + offset,
+            p,
+            yerr=np.vstack([p - lo, hi - p]),
+            marker="o",
+            markersize=4,
+            capsize=3,
+            label=label,
+            linestyle=style.get("linestyle", "-") if numeric else "none",
+            color=style.get("color"),
+        )
         if numeric:
-            (line,) = ax.plot(positions, p, marker="o", markersize=3, label=label, **style)
-            ax.fill_between(positions, lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
-        else:
-            offset = (k - (len(series) - 1) / 2) * 0.8 / max(len(series), 1)
-            ax.errorbar(
-                positions + offset,
-                p,
-                yerr=np.vstack([p - lo, hi - p]),
-                fmt="o",
-                capsize=3,
-                markersize=4,
-                label=label,
-                color=style.get("color"),
-            )
-    if not numeric:
-        ax.set_xticks(positions, [str(v) for v in xs], rotation=20)
-    ax.set_xlabel(x)
+            ax.fill_between(positions, lo, hi, alpha=0.25, color=line.lines[0].get_color(), linewidth=0)
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.grid(alpha=0.3)
@@ -368,9 +422,23 @@ def _facets(frame: pd.DataFrame, keys: list[str]) -> list[tuple[dict, pd.DataFra
     return out
 
 
+def _facet_title(values: dict) -> str:
+    return "; ".join(f"{key_label(k)} = {value_label(k, v)}" for k, v in values.items())
+
+
 def _grid(n: int) -> tuple[int, int]:
     cols = max(1, min(6, math.ceil(math.sqrt(n))))
     return math.ceil(n / cols), cols
+
+
+def _panels(n: int, width: float, height: float, **options):
+    rows, cols = _grid(n)
+    fig, axes = _plt().subplots(
+        rows, cols, figsize=(width * cols, height * rows), squeeze=False, layout="constrained", **options
+    )
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes
 
 
 def plot_lines(
@@ -381,39 +449,79 @@ def plot_lines(
     (the highest rung, whatever the status) is the black dashed line."""
     from analysis.figures import STATUS_COLOURS
 
-    plt = _plt()
     panels = _facets(frame, facets)
-    rows, cols = _grid(len(panels))
-    fig, axes = plt.subplots(
-        rows,
-        cols,
-        figsize=(5.5 * cols + 2.2, 3.8 * rows),
-        squeeze=False,
-        layout="constrained",
-        sharey=True,
-    )
+    fig, axes = _panels(len(panels), 5.8, 3.9, sharey=True)
     if what == "status":
         series = [
-            (status_label(s), (f"p.{s}", f"lo.{s}", f"hi.{s}"), {"color": STATUS_COLOURS.get(s)})
+            (f"P({status_label(s)})", (f"p.{s}", f"lo.{s}", f"hi.{s}"), {"color": STATUS_COLOURS.get(s)})
             for s in STATUS_NAMES
         ]
         series.append((P_WAR_CAPTION, WAR_COLUMNS, {"color": "black", "linestyle": "--"}))
-        ylabel = "P(status), P(war); 95% Wilson band"
+        ylabel = "Share of runs (95% Wilson interval)"
+        what_text = "How the negotiation ends"
     else:
         names = [c[len("p_accept.") :] for c in frame.columns if c.startswith("p_accept.")]
-        series = [(a, (f"p_accept.{a}", f"lo_accept.{a}", f"hi_accept.{a}"), {}) for a in names]
+        series = [(actor_words(a), (f"p_accept.{a}", f"lo_accept.{a}", f"hi_accept.{a}"), {}) for a in names]
         ylabel = "P(actor accepts the final package)"
+        what_text = "Acceptance of the final package by actor"
     for ax, (values, data) in zip(axes.flat, panels):
         _line_panel(ax, data, x, series)
         if values:
-            ax.set_title(", ".join(f"{k}={v}" for k, v in values.items()), fontsize=9)
-    for ax in axes.flat[len(panels) :]:
-        ax.set_visible(False)
+            ax.set_title(_facet_title(values), fontsize=9)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", fontsize=8)
-    fig.suptitle(title)
+    fig.suptitle(title or f"{what_text} against {key_label(x)}\n{_context(frame)}")
+    return fig
+
+
+def plot_metric(frame: pd.DataFrame, metric: str, x: str, line: str | None = None, facets: list[str] = ()):
+    """The paper figure: one metric (:func:`metric_columns`) against ``x``, one line per value
+    of ``line``, each point's 95% Wilson interval as a band and error bars; one panel per
+    combination of ``facets``. Points are pooled from the runs' counts (``n.<status>``,
+    ``n_war``, ``n_runs``) with :func:`sim.summary.estimate`, so that several run
+    directories of one point (split jobs) give one exact interval."""
+    import matplotlib.ticker
+
+    count_column = metric_columns(metric)[3]
+    panels = _facets(frame, list(facets))
+    fig, axes = _panels(len(panels), 6.4, 4.2, sharey=True)
+    groups = _ordered(frame[line]) if line else [None]
+    top = 0.0
+    for ax, (values, data) in zip(axes.flat, panels):
+        xs = _ordered(data[x])
+        positions = _x_axis(ax, x, xs)
+        numeric = _is_numeric(xs)
+        for k, value in enumerate(groups):
+            rows = data if line is None else data[data[line] == value]
+            counts = rows.groupby(x, sort=False)[[count_column, "n_runs"]].sum().reindex(xs)
+            estimates = [
+                estimate(int(c), int(n)) if pd.notna(n) and n > 0 else {"p": np.nan, "lo": np.nan, "hi": np.nan}
+                for c, n in zip(counts[count_column].fillna(0), counts["n_runs"])
+            ]
+            p, lo, hi = (np.array([e[k] for e in estimates], dtype=float) for k in ("p", "lo", "hi"))
+            label = None if line is None else value_label(line, value)
+            # categories (a protocol): dodged points, no line or band between them
+            offset = 0.0 if numeric else (k - (len(groups) - 1) / 2) * 0.3 / max(len(groups), 1)
+            drawn = ax.errorbar(
+                positions + offset, p, yerr=np.vstack([p - lo, hi - p]), marker="o", markersize=4,
+                capsize=3, label=label, linestyle="-" if numeric else "none",
+            )
+            if numeric:
+                ax.fill_between(positions, lo, hi, alpha=0.25, color=drawn.lines[0].get_color(), linewidth=0)
+            top = max(top, float(np.nanmax(hi)) if np.isfinite(hi).any() else 0.0)
+        if values:
+            ax.set_title(_facet_title(values), fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes.flat[0].set_ylim(0, min(1.0, max(0.05, top * 1.15)))
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{metric_label(metric)} (95% Wilson interval)")
+    if line is not None:
+        axes.flat[0].legend(title=key_label(line), fontsize=8, title_fontsize=8)
+    caption = P_WAR_CAPTION if metric == "p_war" else metric_label(metric)
+    fig.suptitle(f"{caption}, against {key_label(x)}\n{_context(frame)}", fontsize=10)
     return fig
 
 
@@ -421,60 +529,46 @@ def plot_heatmaps(
     frame: pd.DataFrame, x: str, y: str, facets: list[str], measure: str, title: str = ""
 ):
     """A measure of :data:`MEASURES` (``agreement``: P(agreement); ``war``: P(war), the
-    highest rung at least full-scale invasion) over the (x, y) grid, the 95% interval in each
-    cell; one panel per combination of ``facets``."""
+    highest rung at least full-scale invasion) over the (x, y) grid, each cell annotated with
+    its estimate and 95% interval; the colour scale spans the data (not 0-100%), so that
+    50% and 53% are different colours."""
     import matplotlib.ticker
 
-    plt = _plt()
     panels = _facets(frame, facets)
-    rows, cols = _grid(len(panels))
     xs, ys = _ordered(frame[x]), _ordered(frame[y])
-    fig, axes = plt.subplots(
-        rows,
-        cols,
-        figsize=(max(4.5, 0.9 * len(xs) + 2.5) * cols, max(3.5, 0.6 * len(ys) + 2) * rows),
-        squeeze=False,
-        layout="constrained",
-    )
-    image = None
+    fig, axes = _panels(len(panels), max(6.0, 1.4 * len(xs) + 2.5), max(3.8, 0.8 * len(ys) + 2))
     columns, caption = MEASURES[measure]
-    for ax, (values, data) in zip(axes.flat, panels):
+    grids = []
+    for values, data in panels:
         grid = {}
         for part, column in zip(("p", "lo", "hi"), columns):
             table = data.pivot_table(index=y, columns=x, values=column, aggfunc="mean")
             grid[part] = table.reindex(index=ys, columns=xs).to_numpy(dtype=float)
-        image = ax.imshow(grid["p"], origin="lower", cmap="viridis", vmin=0, vmax=1, aspect="auto")
-        ax.set_xticks(range(len(xs)), [str(v) for v in xs], rotation=30)
-        ax.set_yticks(range(len(ys)), [str(v) for v in ys])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        grids.append(grid)
+    low = float(np.nanmin([np.nanmin(g["p"]) for g in grids]))
+    high = float(np.nanmax([np.nanmax(g["p"]) for g in grids]))
+    if high - low < 0.01:
+        low, high = max(0.0, (low + high) / 2 - 0.005), min(1.0, (low + high) / 2 + 0.005)
+    image = None
+    for ax, (values, data), grid in zip(axes.flat, panels, grids):
+        image = ax.imshow(grid["p"], origin="lower", cmap="viridis", vmin=low, vmax=high, aspect="auto")
+        ax.set_xticks(range(len(xs)), [value_label(x, v) for v in xs], rotation=20)
+        ax.set_yticks(range(len(ys)), [value_label(y, v) for v in ys])
+        ax.set_xlabel(key_label(x))
+        ax.set_ylabel(key_label(y))
         if len(xs) * len(ys) <= 64:
             for (j, i), p in np.ndenumerate(grid["p"]):
                 if np.isnan(p):
                     continue
-                text = f"{p:.0%}\n[{grid['lo'][j, i]:.0%}, {grid['hi'][j, i]:.0%}]"
-                ax.text(
-                    i,
-                    j,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if p < 0.6 else "black",
-                )
+                text = f"{p:.1%}\n[{grid['lo'][j, i]:.1%}, {grid['hi'][j, i]:.1%}]"
+                dark = (p - low) / (high - low) < 0.55
+                ax.text(i, j, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
         if values:
-            ax.set_title(", ".join(f"{k}={v}" for k, v in values.items()), fontsize=9)
-    for ax in axes.flat[len(panels) :]:
-        ax.set_visible(False)
+            ax.set_title(_facet_title(values), fontsize=9)
     if image is not None:
-        fig.colorbar(
-            image,
-            ax=axes,
-            label=caption,
-            format=matplotlib.ticker.PercentFormatter(1.0),
-            shrink=0.8,
-        )
-    fig.suptitle(f"{title}\n{caption}" if title else caption)
+        fig.colorbar(image, ax=axes, label=caption, format=matplotlib.ticker.PercentFormatter(1.0, decimals=1), shrink=0.8)
+    head = title or f"{caption}\n{_context(frame)}"
+    fig.suptitle(f"{head}\neach cell: estimate [95% Wilson interval]; colours span the data's range", fontsize=9)
     return fig
 
 
@@ -510,9 +604,11 @@ def choose_axes(
 
 
 def save_sweep_figures(
-    sweep: Sweep, frame: pd.DataFrame, x: str | None, y: str | None, facets: list[str]
+    sweep: Sweep, frame: pd.DataFrame, x: str | None, y: str | None, facets: list[str], metric: str = "p_war"
 ) -> tuple[list[Path], list[str]]:
-    """Write the figures; return their paths and any notes (e.g. too many panels)."""
+    """Write the figures; return their paths and any notes (e.g. too many panels). The paper
+    figure ``sweep_<metric>.png`` draws ``metric`` against ``x``, one line per value of
+    ``y``."""
     from analysis._tool import save_figure
 
     ok = frame[frame["state"] == "ok"]
@@ -529,25 +625,15 @@ def save_sweep_figures(
             "choose --x/--y among the keys with the most values"
         )
         return paths, notes
-    title = (
-        f"{sweep.root.resolve().name}: {int(ok['n_runs'].max()):,} runs per point"
-        if len(ok)
-        else ""
-    )
+    paths.append(save_figure(plot_metric(ok, metric, x, y, facets), folder / f"sweep_{metric.replace('.', '_')}.png"))
     if y is None:
-        paths.append(
-            save_figure(plot_lines(ok, x, facets, "status", title), folder / "sweep_status.png")
-        )
-        paths.append(
-            save_figure(
-                plot_lines(ok, x, facets, "acceptance", title), folder / "sweep_acceptance.png"
-            )
-        )
+        paths.append(save_figure(plot_lines(ok, x, facets, "status"), folder / "sweep_status.png"))
+        paths.append(save_figure(plot_lines(ok, x, facets, "acceptance"), folder / "sweep_acceptance.png"))
     else:
         for measure in MEASURES:
             paths.append(
                 save_figure(
-                    plot_heatmaps(ok, x, y, facets, measure, title),
+                    plot_heatmaps(ok, x, y, facets, measure),
                     folder / f"sweep_heatmap_{measure}.png",
                 )
             )
@@ -573,7 +659,7 @@ def _estimate(row: pd.Series, columns: tuple[str, str, str]) -> str:
 
 def markdown_table(frame: pd.DataFrame, keys: list[str]) -> str:
     """P(war) (highest rung), then the share of each status ("status war" for ``war``)."""
-    statuses = [("status war" if s == "war" else f"P({s})", (f"p.{s}", f"lo.{s}", f"hi.{s}")) for s in STATUS_NAMES]
+    statuses = [(STATUS_WAR if s == "war" else f"P({s})", (f"p.{s}", f"lo.{s}", f"hi.{s}")) for s in STATUS_NAMES]
     headers = ["run", *keys, "n", "P(war)", *[label for label, _ in statuses]]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for _, row in frame.iterrows():
@@ -642,10 +728,14 @@ def write_markdown(
 # --- the command ---------------------------------------------------------------------------
 
 
-def report(root: Path, x: str | None = None, y: str | None = None, figures: bool = True) -> dict:
-    """Read a run or sweep directory and write its table, figures and ``report.md``."""
+def report(
+    root: Path, x: str | None = None, y: str | None = None, figures: bool = True, metric: str = "p_war"
+) -> dict:
+    """Read a run or sweep directory and write its table, figures and ``report.md``; the paper
+    figure shows ``metric`` (:func:`metric_columns`) against ``x``, a line per value of ``y``."""
     from analysis._tool import write_table
 
+    metric_columns(metric)
     sweep = read_sweep(Path(root))
     x, y, facets, note = choose_axes(sweep, x, y)
     frame = sweep_table(sweep)
@@ -653,7 +743,7 @@ def report(root: Path, x: str | None = None, y: str | None = None, figures: bool
     paths = write_table(frame, sweep.root, "sweep")
     figure_paths: list[Path] = []
     if figures:
-        figure_paths, more = save_sweep_figures(sweep, frame, x, y, facets)
+        figure_paths, more = save_sweep_figures(sweep, frame, x, y, facets, metric)
         notes += more
     paths += figure_paths
     paths.append(write_markdown(sweep, frame, figure_paths, notes))
@@ -676,7 +766,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("path", help="a Hydra run directory or a multirun (sweep) directory")
     parser.add_argument("--x", help="swept key on the x axis")
-    parser.add_argument("--y", help="swept key on the y axis (heatmaps)")
+    parser.add_argument("--y", help="swept key on the y axis (heatmaps), one line per value (figure of --metric)")
+    parser.add_argument("--metric", default="p_war", help="p_war (default), p_agreement or p.<status>: sweep_<metric>.png")
     parser.add_argument(
         "--no-figures", action="store_true", help="write the table and report.md only"
     )
@@ -685,7 +776,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     try:
-        result = report(Path(args.path), args.x, args.y, not args.no_figures)
+        result = report(Path(args.path), args.x, args.y, not args.no_figures, args.metric)
     except ReportError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         sys.exit(2)

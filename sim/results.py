@@ -204,8 +204,10 @@ class SweepResult:
         """``negsim-report``'s figure: with one swept key (or ``y`` not given), P(status) and
         P(war) (``measure="status"``) or P(accept) by actor (``"acceptance"``) against it with
         95% bands; with two, a heatmap of P(war) (``"war"``) or P(agreement)
-        (``"agreement"``); one panel per combination of any other swept keys."""
-        from analysis.sweep import MEASURES, ReportError, choose_axes, plot_heatmaps, plot_lines
+        (``"agreement"``); one panel per combination of any other swept keys. A metric
+        (``"p_war"``, ``"p_agreement"``, ``"p.<status>"``) gives the paper figure
+        (``negsim-report --metric``): the metric against ``x``, one line per value of ``y``."""
+        from analysis.sweep import MEASURES, ReportError, choose_axes, metric_columns, plot_heatmaps, plot_lines, plot_metric
 
         try:
             x, y, facets, _note = choose_axes(self._sweep, x, y)
@@ -214,6 +216,12 @@ class SweepResult:
         if x is None:
             raise ValueError("nothing swept: every point has the same overrides")
         ok = self.table[self.table["state"] == "ok"]
+        if measure is not None and measure.startswith("p"):
+            try:
+                metric_columns(measure)
+            except ReportError as error:
+                raise ValueError(str(error).replace("--metric ", "measure ")) from None
+            return plot_metric(ok, measure, x, y, facets)
         if y is None:
             measure = measure or "status"
             if measure not in ("status", "acceptance"):

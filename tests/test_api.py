@@ -121,6 +121,10 @@ def test_a_sweep_is_negsim_reports_table_and_resumes(tmp_path):
     assert memory.plot("war").axes and memory.plot("agreement", x="scenario.escalation.beta_gap.low", y="protocol").axes
     with pytest.raises(ValueError, match="a heatmap shows"):
         memory.plot("rounds")
+    paper = memory.plot("p_war", x="scenario.escalation.beta_gap.low", y="protocol")  # negsim-report's paper figure
+    assert [t.get_text() for t in paper.axes[0].get_legend().get_texts()] == ["single text", "ultimatum"]
+    with pytest.raises(ValueError, match="measure p.peace"):
+        memory.plot("p.peace")
 
 
 def test_load_reads_a_run_and_a_sweep(saved, tmp_path):

@@ -12,6 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -110,7 +111,7 @@ def test_three_swept_keys_small_multiples_and_note(sweep_dir, tmp_path):
         and "scenario.escalation.beta_gap.low" in result["notes"][0]
     )
     figures = sorted(p.name for p in (root / "figures").glob("sweep_*.png"))
-    assert figures == ["sweep_heatmap_agreement.png", "sweep_heatmap_war.png"]
+    assert figures == ["sweep_heatmap_agreement.png", "sweep_heatmap_war.png", "sweep_p_war.png"]
     text = (root / "report.md").read_text()
     assert "figures/sweep_heatmap_agreement.png" in text and "--x KEY --y KEY" in text
     # choosing the axes: the third key on x alone -> lines, faceted by the other two
@@ -118,6 +119,7 @@ def test_three_swept_keys_small_multiples_and_note(sweep_dir, tmp_path):
     assert result["facets"] == ["mc.seed", "protocol"]
     assert sorted(p.name for p in (root / "figures").glob("sweep_*.png")) == [
         "sweep_acceptance.png",
+        "sweep_p_war.png",
         "sweep_status.png",
     ]
     with pytest.raises(ReportError, match="not a swept parameter"):
@@ -259,3 +261,81 @@ def test_a_damaged_point_of_a_sweep_is_listed_as_failed(sweep_dir, tmp_path):
     states = {run.path.name: (run.state, run.problem) for run in result["sweep"].runs}
     assert states["0"] == ("ok", "")
     assert states["1"][0] == "failed" and "outcomes.parquet cannot be read" in states["1"][1]
+
+
+# --- publication figures (issue #17) ---------------------------------------------------------
+
+
+def test_table_has_raw_counts(sweep_dir, tmp_path):
+    root = _copy(sweep_dir, tmp_path / "counts", [0, 1])
+    report(root)
+    table = pd.read_csv(root / "sweep.csv", dtype={"run_dir": str})
+    for _, row in table.iterrows():
+        summary = json.loads((root / row["run_dir"] / "summary.json").read_text())
+        assert row["n_war"] == summary["p_war"]["count"]
+        assert [row[f"n.{s}"] for s in STATUS_NAMES] == [summary["status"][s]["count"] for s in STATUS_NAMES]
+        assert sum(row[f"n.{s}"] for s in STATUS_NAMES) == row["n_runs"] == 150
+
+
+def test_paper_figure_a_line_per_value_with_bands_and_integer_ticks(sweep_dir, tmp_path):
+    from matplotlib.collections import PolyCollection
+    from matplotlib.container import ErrorbarContainer
+
+    from sim.summary import estimate
+
+    # single_text only: mc.seed (an integer key) x beta_gap.low
+    root = _copy(sweep_dir, tmp_path / "paper", [0, 1, 4, 5])
+    result = report(root, x="mc.seed", y="scenario.escalation.beta_gap.low")
+    assert (root / "figures" / "sweep_p_war.png").is_file()
+    table = result["table"]
+    fig = sweep_module.plot_metric(table, "p_war", "mc.seed", "scenario.escalation.beta_gap.low")
+    ax = fig.axes[0]
+    lines = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(lines) == 2 and all(c.has_yerr for c in lines)  # one per beta_gap.low, with error bars
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2  # and a band each
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"]  # no 1.5 between the seeds
+    assert ax.get_xlabel() == "Seed"
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "Escalation weight of the gap β_gap (lower bound)"
+    assert [t.get_text() for t in legend.get_texts()] == ["1.5", "2.5"]
+    title = fig._suptitle.get_text()
+    assert "P(war): highest rung" in title and "single_text protocol" in title
+    assert "150 runs per point" in title and "several seeds" in title
+    assert "P(war)" in ax.get_ylabel()
+    # the plotted points are the Wilson estimates of the counts (sim.summary.estimate)
+    for container, gap in zip(lines, (1.5, 2.5)):
+        rows = table[table["scenario.escalation.beta_gap.low"] == gap].sort_values("mc.seed")
+        _, y = container.lines[0].get_data()
+        assert np.allclose(y, [estimate(int(n), 150)["p"] for n in rows["n_war"]])
+        assert np.allclose(y, rows["p_war"])
+    # another metric, and a non-integer key on x: its own values as ticks
+    fig = sweep_module.plot_metric(table, "p.agreement", "scenario.escalation.beta_gap.low", "mc.seed")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1.5", "2.5"]
+    assert "P(agreement)" in fig.axes[0].get_ylabel()
+
+
+def test_heatmap_colours_fit_the_data_and_cells_are_annotated(sweep_dir, tmp_path):
+    root = _copy(sweep_dir, tmp_path / "heat", [0, 1, 2, 3])  # protocol x beta_gap.low
+    table = report(root)["table"]
+    fig = sweep_module.plot_heatmaps(table, "protocol", "scenario.escalation.beta_gap.low", [], "agreement")
+    ax = fig.axes[0]
+    low, high = ax.images[0].get_clim()
+    assert (low, high) == (table["p.agreement"].min(), table["p.agreement"].max())  # not 0..1
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 4
+    for _, row in table.iterrows():
+        assert f"{row['p.agreement']:.1%}\n[{row['lo.agreement']:.1%}, {row['hi.agreement']:.1%}]" in texts
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["single text", "ultimatum"]
+    assert ax.get_xlabel() == "Protocol"
+    assert "150 runs per point" in fig._suptitle.get_text()
+
+
+def test_bad_metric_is_one_line_exit_2(sweep_dir, tmp_path, capsys):
+    root = _copy(sweep_dir, tmp_path / "bad", [0, 1])
+    with pytest.raises(SystemExit) as stop:
+        main([str(root), "--metric", "p.peace"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--metric p.peace" in err and "p_war" in err
+    assert not (root / "sweep.csv").exists()
