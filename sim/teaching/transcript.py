@@ -127,17 +127,24 @@ class Replay:
     def title(self) -> str:
         return f"Transcript of run {self.run}: {self.scenario.name}, {self.protocol.name} protocol, seed {self.seed}"
 
-    def header_markdown(self) -> str:
+    def reproduction_markdown(self) -> str:
+        """Where this run comes from, in code: its draws and the Monte Carlo row it is."""
+        s = self.scenario
+        return (
+            f"Replayed with the Mesa reference model from run {self.run}'s own draws "
+            f"(`draw(scenario, protocol, seed={self.seed}, start={self.run}, stop={self.run + 1})`): "
+            f"the same run as row `run == {self.run}` of `negsim scenario={s.name} "
+            f"protocol={self.protocol.name} mc.seed={self.seed}` (both engines give it the same outcome)."
+        )
+
+    def header_markdown(self, reproduction: bool = True) -> str:
+        """The run's draws; ``reproduction=False`` leaves out the code that reproduces it (the
+        dashboard folds it away from the teacher's view)."""
         s, d = self.scenario, self.draws
         lines = [
             f"# {self.title()}",
             "",
-            (
-                f"*{s.title}.* Replayed with the Mesa reference model from run {self.run}'s own draws "
-                f"(`draw(scenario, protocol, seed={self.seed}, start={self.run}, stop={self.run + 1})`): "
-                f"the same run as row `run == {self.run}` of `negsim scenario={s.name} "
-                f"protocol={self.protocol.name} mc.seed={self.seed}` (both engines give it the same outcome)."
-            ),
+            f"*{s.title}.*" + (f" {self.reproduction_markdown()}" if reproduction else ""),
             "",
             f"**Opening offer:** {package_words(s, np.array(s.opening_offer))}.",
             "",
