@@ -129,10 +129,13 @@ class PriorControl:
             value=self.initial,
             step=step,
             format="0[.]00",
-            show_value=False,  # the label reads the value: "0.05", not "0.05 .. 0.05"
+            show_value=False,  # the caption reads the value: "0.05", not "0.05 .. 0.05"
             sizing_mode="stretch_width",
             css_classes=["prior-" + "-".join(path[1:] if path[0] == "actors" else path)],
         )
+        # the caption is ours, not the slider's title: it wraps (never cut) and has no trailing colon
+        self.caption = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["prior-caption"], margin=(5, 10, 0, 10))
+        self.view = pn.Column(self.caption, self.widget, sizing_mode="stretch_width", margin=0)
         self.widget.param.watch(lambda _event: self._relabel(), "value")
         self._relabel()
 
@@ -145,16 +148,23 @@ class PriorControl:
             low, high = self.initial
             if low == high:
                 return f"{low:.{digits}f}"
-            family = "" if dist == "uniform" else f"{dist}, "
+            family = "" if dist == "uniform" else f"{dist.replace('_', ' ')}, "
             return f"{family}{low:.{digits}f} to {high:.{digits}f}"
         low, high = (float(x) for x in self.widget.value)
         if self.whole:
             low, high = float(round(low)), float(round(high))
         return f"{low:.{digits}f}" if high - low < 1e-12 else f"uniform {low:.{digits}f} to {high:.{digits}f}"
 
-    def _relabel(self) -> None:
+    @property
+    def text(self) -> str:
+        """The caption: the prior's name, what it is now and, if disabled, why."""
         note = f" (no effect under {self.reason})" if self.reason else ""
-        self.widget.name = f"{self.label}: {self.readout()}{note}"
+        return f"{self.label}: {self.readout()}{note}"
+
+    def _relabel(self) -> None:
+        import html
+
+        self.caption.object = f"<div>{html.escape(self.text)}</div>"
 
     def disable(self, reason: str) -> None:
         """Grey the slider out with the reason in its label ("" enables it again)."""
@@ -233,19 +243,19 @@ class Dashboard:
         # no start/end on the number inputs: the browser would drop an out-of-range value
         # silently; the page refuses it with a message instead (check_inputs)
         self.seed_input = pn.widgets.IntInput(
-            label="Seed", value=seed, css_classes=["control-seed"], width=110
+            label="Seed", value=seed, css_classes=["control-seed"], width=90
         )
         self.runs_input = pn.widgets.IntInput(
             label=f"Runs (N, {MIN_RUNS:,} to {MAX_RUNS:,})",
             value=n_runs,
             step=1000,
             css_classes=["control-runs"],
-            width=170,
+            sizing_mode="stretch_width",
         )
         self.offer_box = pn.Column(sizing_mode="stretch_width")
         self.prior_box = pn.Column(sizing_mode="stretch_width")
         self.reset_button = pn.widgets.Button(
-            label="Reset to the scenario", color="light", css_classes=["control-reset"]
+            label="Reset to the scenario", color="light", css_classes=["control-reset"], sizing_mode="stretch_width"
         )
         self.message = pn.pane.Alert(
             "", alert_type="danger", visible=False, sizing_mode="stretch_width",
@@ -286,7 +296,7 @@ class Dashboard:
         self.details_text = pn.pane.Markdown("", css_classes=["details-text"], sizing_mode="stretch_width")
         self.export_button = pn.widgets.FileDownload(
             callback=self.export_file, filename="negsim-dashboard.html", label="Export the page (HTML)",
-            button_type="light", css_classes=["control-export"], sizing_mode="stretch_width",
+            color="light", css_classes=["control-export"], sizing_mode="stretch_width",
         )  # fmt: skip
         # wiring
         self.scenario_select.param.watch(self._on_scenario, "value")
@@ -305,7 +315,7 @@ class Dashboard:
     # --- controls --------------------------------------------------------------------------
     def _build_controls(self) -> None:
         pn = self.pn
-        from sim.teaching.words import actor_words, item_words, level_words
+        from sim.teaching.words import actor_words, item_words, level_words, possessive
 
         self._building = True
         self.base = composed(self.scenario_select.value, self.protocol_select.value)
@@ -372,7 +382,7 @@ class Dashboard:
                 levels = ", ".join(level_words(level) for level in red_line["levels"])
                 self.priors.append(
                     PriorControl(
-                        f"{actor_words(actor)}'s red line on {item_words(item)} ({levels}): P(it holds)",
+                        f"{possessive(actor)} red line on {item_words(item)} ({levels}): P(it holds)",
                         ("actors", actor, "red_lines", item, "hold"),
                         red_line.get("hold") or {"dist": "fixed", "value": 1.0},
                         (0.0, 1.0),
@@ -381,7 +391,7 @@ class Dashboard:
                 )
         protocol = self.base["protocol"].get("name")
         self.anticipate = pn.widgets.Checkbox(
-            name="The mediator anticipates ratification"
+            label="The mediator anticipates ratification"
             + ("" if protocol == "single_text" else f" (no effect under {protocol}: no mediator)"),
             value=bool(self.base["protocol"].get("anticipate_ratification", True)),
             disabled=protocol != "single_text",
@@ -412,7 +422,7 @@ class Dashboard:
                 "#### Priors\nEach slider is a prior's range. A moved slider makes the prior uniform on "
                 "its range (fixed where the ends meet). e < 1: Boulware (concedes late); e > 1: Conceder."
             ),
-            *[control.widget for control in self.priors],
+            *[control.view for control in self.priors],
             self.anticipate,
             self.protocol_note,
         ]
@@ -600,9 +610,8 @@ class Dashboard:
             return
         self.replay.step()
         replay = self.replay
-        # an aftermath period's transcript is its own explanation (its draw against P(climb))
-        why = "" if replay.periods else why_markdown(replay, len(replay.records) - 1)
-        text = demote_headings(replay.last_markdown())
+        why = why_markdown(replay, len(replay.records) - 1)  # in the aftermath: the talks' last round
+        text = demote_headings(replay.last_markdown(reasons=False))
         if replay.finished:
             text += "\n\n" + demote_headings(replay.ending_markdown())
             self.step_button.disabled = True
@@ -655,7 +664,7 @@ class Dashboard:
         """For programmers, folded away from the teacher's view: how to get this run and
         this distribution from Python or the command line."""
         replay = self.replay
-        moved = [control.label for control in self.priors if control.moved]
+        moved = [control.text for control in self.priors if control.moved]
         return "\n\n".join(
             [
                 replay.reproduction_markdown(),
@@ -684,8 +693,9 @@ class Dashboard:
         return [
             self.scenario_select,
             self.protocol_select,
-            pn.Row(self.seed_input, self.runs_input),
-            pn.Row(self.reset_button, self.export_button),
+            pn.Row(self.seed_input, self.runs_input, sizing_mode="stretch_width"),
+            self.reset_button,
+            self.export_button,
             self.offer_box,
             self.prior_box,
         ]
@@ -739,7 +749,7 @@ class Dashboard:
 PAGE_CSS = "@media print { #sidebar { display: none !important; } }"
 """Printing leaves the controls out (the export holds the whole page, every tab)."""
 ROUND_VIEW_CSS = """
-:host { max-height: max(220px, calc(100vh - 330px)); overflow-y: auto; }
+:host { max-height: max(220px, calc(100vh - 390px)); overflow-y: auto; }
 @media print { :host { max-height: none !important; overflow: visible !important; } }
 """
 """The round view scrolls within the window, so that it is on screen at 1024x768 (a
@@ -755,7 +765,7 @@ def why_markdown(replay, k: int) -> str:
 
     record = replay.records[k]
     reasons = round_reasons(replay.scenario, record, replay.draws.actors.ratifier_bias[0])
-    return f"#### Why, in round {record.t}\n\n" + (
+    return f"**Why, in round {record.t}:**\n\n" + (
         "\n".join(f"- {line}" for line in reasons) if reasons else "- Everyone whose yes is needed says yes."
     )
 
@@ -786,7 +796,7 @@ def export_page(dashboard) -> str:
     parts = ["<h1>negsim: one negotiation, and the distribution of many</h1>"]
     if dashboard.message.visible:
         parts.append(f'<p class="refused">{md(dashboard.message.object)}</p>')
-    moved = [control.widget.name for control in dashboard.priors if control.moved]
+    moved = [control.text for control in dashboard.priors if control.moved]
     parts.append("<h2>The distribution</h2>" + md(dashboard.distribution_text.object))
     parts.append(md("Priors moved on the page: " + ("; ".join(moved) if moved else "none (the scenario's own)") + "."))
     if dashboard.summary is not None:
@@ -798,7 +808,7 @@ def export_page(dashboard) -> str:
         if replay.records:
             parts.append(figure_tag(replay.figure(), "Utility of the text against aspiration"))
         for k in range(len(replay.records)):
-            parts.append(md(why_markdown(replay, k)) + md(demote_headings(replay.round_markdown(k))))
+            parts.append(md(why_markdown(replay, k)) + md(demote_headings(replay.round_markdown(k, reasons=False))))
         for k in range(len(replay.periods)):
             parts.append(md(demote_headings(replay.period_markdown(k))))
         if replay.finished:

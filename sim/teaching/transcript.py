@@ -43,6 +43,7 @@ from sim.scenario import Scenario
 from sim.teaching.words import (
     actor_words,
     factor,
+    refusal_words,
     item_words,
     level_words,
     number,
@@ -104,11 +105,11 @@ class Replay:
         self.model.step()
         return self.model.periods[-1] if self.model.periods else self.model.history[-1]
 
-    def last_markdown(self) -> str:
+    def last_markdown(self, reasons: bool = True) -> str:
         """The last round or aftermath period played, in words."""
         if self.periods:
             return self.period_markdown(len(self.periods) - 1)
-        return self.round_markdown(len(self.records) - 1)
+        return self.round_markdown(len(self.records) - 1, reasons)
 
     def play(self) -> Replay:
         while not self.finished:
@@ -202,8 +203,9 @@ class Replay:
         return "\n".join(lines)
 
     # --- narration: one round --------------------------------------------------------------
-    def round_markdown(self, k: int) -> str:
-        """The ``k``-th round played (0-based) in words."""
+    def round_markdown(self, k: int, reasons: bool = True) -> str:
+        """The ``k``-th round played (0-based) in words; ``reasons=False`` leaves out why each
+        refusing actor refused (the dashboard shows them in a box of their own)."""
         s, record = self.scenario, self.records[k]
         t = record.t
         before, after = record.reservations_before, record.reservations_after
@@ -249,6 +251,8 @@ class Replay:
             f"{actor_words(self.actors[refusing[0]])})."
         )
         lines.append("")
+        if reasons:
+            lines += [f"- {refusal_words(s, record, a)}" for a in refusing] + [""]
         lines += self._escalation_lines(record, before, after)
         if self._talks_end_by_escalation(record):
             lines.append(f"**The talks end** at {rung_words(record.rung_after)}.")
@@ -306,7 +310,7 @@ class Replay:
                     )
                     if self.protocol.continue_after_invasion:
                         lines.append(
-                            "- `continue_after_invasion`: the talks go on at rung 3, with no further climb."
+                            "- The protocol continues after an invasion: the talks go on at rung 3, with no further climb."
                         )
         elif record.rung_before >= Rung.FULL_SCALE_INVASION:
             lines[0] += " (The ladder stops at full-scale invasion: no further climb.)"
@@ -372,7 +376,7 @@ class Replay:
                 why = f"**One round only** ({self.protocol.name} protocol): no amendment; the talks end without agreement."
             else:
                 why = (
-                    f"**Last round** (`protocol.max_rounds` = {self.protocol.max_rounds}): no amendment; "
+                    f"**Last round** (this protocol allows {self.protocol.max_rounds} rounds): no amendment; "
                     "the talks end without agreement and the final package is this text."
                 )
             return Amendment("none", None, why)

@@ -65,7 +65,7 @@ def test_scenario_change_rebuilds_the_controls():
     assert "sanctions_relief" in dashboard.offer_selects
     assert dashboard.summary["scenario"] == "arms_control_first"
     dashboard.scenario_select.value = "allies_split"
-    labels = [control.widget.label for control in dashboard.priors]
+    labels = [control.text for control in dashboard.priors]
     assert any("Turkey" in label for label in labels)
     dashboard.protocol_select.value = "ultimatum"
     assert dashboard.summary["protocol"] == "ultimatum"
