@@ -304,7 +304,7 @@ class Dashboard:
         self.seed_input.param.watch(self._on_change, "value")
         self.runs_input.param.watch(self._on_change, "value")
         self.reset_button.on_click(lambda _event: self._on_scenario())
-        self.run_input.param.watch(lambda _event: self._on_run(), "value")
+        self.run_input.param.watch(lambda _event: self.restart(), "value")
         self.step_button.on_click(lambda _event: self.step())
         self.restart_button.on_click(lambda _event: self.restart())
         self.play_button.param.watch(self._on_play, "value")
@@ -457,17 +457,6 @@ class Dashboard:
             raise ConfigError("Run K", run, f"must be a run of the Monte Carlo: a whole number from 0 to {n - 1:,}")
         return int(n), int(seed), int(run)
 
-    def _on_run(self) -> None:
-        try:
-            self.check_inputs()
-        except ConfigError as error:
-            self._error(error)
-            self._stop_play()
-            self.replay = None
-            return
-        self._error(None)
-        self.restart()
-
     def _on_scenario(self, *_events) -> None:
         self._stop_play()
         self._build_controls()
@@ -589,6 +578,7 @@ class Dashboard:
             self.step_button.disabled = True
             self.run_state.object = "*No run to step: correct the settings refused above.*"
             return
+        self._error(None)
         self.negotiation_plot, self.negotiation_sources = _negotiation_chart(scenario.actor_names)
         self.negotiation_pane.object = self.negotiation_plot
         self.negotiation_title.object = _negotiation_title(self.replay)
