@@ -834,7 +834,7 @@ def _chart_title(text: str):
     import panel as pn
 
     return pn.pane.HTML(
-        f"<div>{html.escape(text)}</div>", css_classes=["chart-title"], sizing_mode="stretch_width", styles=CHART_TITLE_STYLE
+        f'<div class="title-text">{html.escape(text)}</div>', css_classes=["chart-title"], sizing_mode="stretch_width", styles=CHART_TITLE_STYLE
     )
 
 
@@ -845,7 +845,7 @@ def _negotiation_title(replay) -> str:
 
     rounds = len(replay.records)
     status = f" → {status_words(replay.status)}" if replay.finished else ""
-    return f"<div>Run {replay.run}, round {rounds}{html.escape(status)}: utility of the text (solid) against aspiration (dashed)</div>"
+    return f'<div class="title-text">Run {replay.run}, round {rounds}{html.escape(status)}: utility of the text (solid) against aspiration (dashed)</div>'
 
 
 def _distribution(scenario, protocol, mc) -> tuple[dict, float]:
