@@ -603,14 +603,14 @@ class Dashboard:
         why = why_markdown(replay, len(replay.records) - 1)  # in the aftermath: the talks' last round
         text = demote_headings(replay.last_markdown(reasons=False))
         if replay.finished:
-            text += "\n\n" + demote_headings(replay.ending_markdown())
+            text += "\n\n" + demote_headings(replay.ending_markdown(code=False))
             self.step_button.disabled = True
             self._stop_play()
         with self.pn.io.hold():
             self.run_state.object = self._run_state()
             self.why_text.object = why
             self.round_text.object = text
-            self.full_text.object = demote_headings(replay.markdown())
+            self.full_text.object = demote_headings(replay.markdown(code=False))
             self.negotiation_title.object = _negotiation_title(replay)
             _update_negotiation(self.negotiation_plot, self.negotiation_sources, replay)
 
@@ -802,7 +802,7 @@ def export_page(dashboard) -> str:
         for k in range(len(replay.periods)):
             parts.append(md(demote_headings(replay.period_markdown(k))))
         if replay.finished:
-            parts.append(md(demote_headings(replay.ending_markdown())))
+            parts.append(md(demote_headings(replay.ending_markdown(code=False))))
         parts.append(md(demote_headings(replay.header_markdown(reproduction=False))))
     parts.append("<h2>Glossary</h2>" + md(glossary_markdown()))
     if replay is not None:

@@ -494,7 +494,9 @@ class Replay:
         return "\n".join(lines)
 
     # --- narration: the end ----------------------------------------------------------------
-    def ending_markdown(self) -> str:
+    def ending_markdown(self, code: bool = True) -> str:
+        """How the run ended; ``code=False`` names the status in words only (the dashboard's
+        teacher view), not by its name in the outcomes table."""
         if not self.finished:
             return ""
         s, m = self.scenario, self.model
@@ -532,7 +534,7 @@ class Replay:
         blocker = actor_words(self.actors[m.blocker]) if m.blocker >= 0 else "none"
         lines += [
             "",
-            f"- **Status:** `{status}`",
+            f"- **Status:** `{status}`" if code else f"- **Status:** {status_words(status)}",
             f"- **Rounds:** {m.rounds}",
             f"- **Aftermath periods:** {len(self.periods)}",
             f"- **Highest rung:** {rung_words(m.rung)}",
@@ -540,12 +542,13 @@ class Replay:
         ]
         return "\n".join(lines)
 
-    def markdown(self) -> str:
-        parts = [self.header_markdown()]
+    def markdown(self, code: bool = True) -> str:
+        """The whole transcript so far; ``code=False`` leaves out code (the dashboard's view)."""
+        parts = [self.header_markdown(reproduction=code)]
         parts += [self.round_markdown(k) for k in range(len(self.records))]
         parts += [self.period_markdown(k) for k in range(len(self.periods))]
         if self.finished:
-            parts.append(self.ending_markdown())
+            parts.append(self.ending_markdown(code))
         return "\n\n".join(parts) + "\n"
 
     # --- the per-round table ---------------------------------------------------------------

@@ -327,12 +327,19 @@ def test_each_step_explains_its_refusals_from_the_record():
 
 
 def test_no_code_in_the_teachers_view_and_the_details_fold_has_it():
-    dashboard = Dashboard(n_runs=N)
-    dashboard.step()
-    teacher = [dashboard.header_text, dashboard.round_text, dashboard.why_text, dashboard.run_state, dashboard.distribution_text]
-    assert not any("draw(" in pane.object or "`negsim" in pane.object for pane in teacher)
+    dashboard = Dashboard(n_runs=N, protocol="ultimatum")  # run 0 ends in limited_escalation
+    while not dashboard.replay.finished:
+        dashboard.step()
+    teacher = [
+        dashboard.header_text, dashboard.round_text, dashboard.why_text, dashboard.run_state, dashboard.distribution_text,
+        dashboard.full_text,
+    ]  # fmt: skip
+    status = dashboard.replay.status
+    assert "_" in status  # a status whose name is code (limited_escalation), not a word
+    for pane in teacher:
+        assert "draw(" not in pane.object and "`negsim" not in pane.object and status not in pane.object
     assert "draw(scenario, protocol, seed=0, start=0, stop=1)" in dashboard.details_text.object
-    assert "negsim-transcript scenario=lieven_2022 protocol=single_text mc.seed=0 run=0" in dashboard.details_text.object
+    assert "negsim-transcript scenario=lieven_2022 protocol=ultimatum mc.seed=0 run=0" in dashboard.details_text.object
 
 
 def test_the_export_is_the_whole_page_in_one_self_contained_file():
