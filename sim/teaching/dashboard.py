@@ -233,12 +233,14 @@ class Dashboard:
             options=scenario_names(),
             value=scenario,
             css_classes=["control-scenario"],
+            sizing_mode="stretch_width",
         )
         self.protocol_select = pn.widgets.Select(
             label="Protocol",
             options=protocol_names(),
             value=protocol,
             css_classes=["control-protocol"],
+            sizing_mode="stretch_width",
         )
         # no start/end on the number inputs: the browser would drop an out-of-range value
         # silently; the page refuses it with a message instead (check_inputs)

@@ -254,6 +254,7 @@ def test_ten_sessions_at_once(dashboard_url):
 
 
 PROJECTOR = {"width": 1024, "height": 768}
+SCREENSHOT = "NEGSIM_DASHBOARD_SCREENSHOT"  # set to a path: the projector test saves its window there
 
 
 def launch(playwright):
@@ -281,7 +282,8 @@ def test_on_a_projector_the_round_view_and_whole_titles_fit(dashboard_url):
     """At 1024x768: the step controls, the line saying where the run is, the chart's title and
     the round view with the reasons for each refusal are all inside the window without
     scrolling; the distribution's chart titles are whole; printing hides the controls and
-    unfolds the round view."""
+    unfolds the round view. With NEGSIM_DASHBOARD_SCREENSHOT=PATH it saves the window after
+    the first step there (README's docs/figures/teaching/dashboard.png)."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -302,6 +304,9 @@ def test_on_a_projector_the_round_view_and_whole_titles_fit(dashboard_url):
             expect(title).to_contain_text("Run 0, round 1")
             assert not is_cut(title)
             assert box_inside_window(page.locator(".round-view"))["height"] >= 200  # room to read in
+            if os.environ.get(SCREENSHOT):  # the README's picture: this window, as the test sees it
+                page.wait_for_timeout(500)  # let Bokeh paint the chart
+                page.screenshot(path=os.environ[SCREENSHOT])
 
             page.get_by_text("The distribution", exact=True).click()
             titles = page.locator(".chart-title .title-text")
