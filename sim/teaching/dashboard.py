@@ -697,14 +697,18 @@ class Dashboard:
         negotiation (fits a 1024x768 projector with its round view), the glossary and, folded,
         the details for programmers."""
         pn = self.pn
-        distribution = pn.Column(
-            pn.Row(
-                pn.Column(_chart_title("How the negotiation ends (95% Wilson intervals)"), pn.pane.Bokeh(self.status_plot, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
-                pn.Column(_chart_title("Highest escalation rung reached"), pn.pane.Bokeh(self.rung_plot, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
-                sizing_mode="stretch_width",
+        wide = {"sizing_mode": "stretch_width"}
+        distribution = pn.Row(
+            pn.Column(
+                _chart_title("How the negotiation ends (95% Wilson intervals)"),
+                pn.pane.Bokeh(self.status_plot, **wide),
+                **wide,
             ),
-            sizing_mode="stretch_width",
-        )  # fmt: skip
+            pn.Column(
+                _chart_title("Highest escalation rung reached"), pn.pane.Bokeh(self.rung_plot, **wide), **wide
+            ),
+            **wide,
+        )
         negotiation = pn.Column(
             pn.Row(self.run_input, self.step_button, self.play_button, self.restart_button),
             self.run_state,
