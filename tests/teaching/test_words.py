@@ -164,3 +164,17 @@ def test_every_reason_agrees_with_what_the_round_recorded(replays):
                 assert f"Escalation draw {u:.3f} {'<' if u < p else '≥'} P(climb) {p:.3f}" in draw
                 seen.add("climb" if u < p else "no climb")
     assert seen >= {"red line", "shortfall", "anticipated", "ratification", "climb", "no climb"}, seen
+
+
+def test_the_transcript_gives_the_same_reasons(replays):
+    """One home for the wording: the transcript's round names each refusing actor's reason
+    with :func:`refusal_words`; the dashboard asks for the round without them (it shows
+    them in a box of its own)."""
+    replay = replays[1]
+    record = replay.records[0]
+    refusing = [a for a in range(len(record.accepted)) if record.asked[a] and not record.accepted[a]]
+    assert refusing
+    text, bare = replay.round_markdown(0), replay.round_markdown(0, reasons=False)
+    for a in refusing:
+        words = refusal_words(replay.scenario, record, a)
+        assert f"- {words}" in text and words not in bare
