@@ -167,7 +167,7 @@ class PriorControl:
         self.caption.object = f"<div>{html.escape(self.text)}</div>"
 
     def disable(self, reason: str) -> None:
-        """Grey the slider out with the reason in its label ("" enables it again)."""
+        """Grey the slider out with the reason in its caption ("" enables it again)."""
         self.reason = reason
         self.widget.disabled = bool(reason)
         self._relabel()
@@ -317,6 +317,7 @@ class Dashboard:
     # --- controls --------------------------------------------------------------------------
     def _build_controls(self) -> None:
         pn = self.pn
+        from sim.protocols import protocol_from_dict
         from sim.teaching.words import actor_words, item_words, level_words, possessive
 
         self._building = True
@@ -399,8 +400,6 @@ class Dashboard:
             disabled=protocol != "single_text",
             css_classes=["control-anticipate"],
         )
-        from sim.protocols import protocol_from_dict
-
         if protocol_from_dict(self.base["protocol"]).forces_deadline_one:  # ultimatum
             reason = f"{protocol}: one round, aspiration = BATNA"
             for control in self.priors:
