@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.abm.agents import Negotiator
 from sim.core.bundles import PeriodResult, RoundResult
-from sim.core.decisions import package_index, run_status
+from sim.core.decisions import fill_contributions, package_index, run_status
 from sim.core.enums import RoundOutcome, Rung, Status
 from sim.core.round import enters_aftermath, play_period, play_round, start_run
 from sim.engines.setup import new_state, rules_for
@@ -41,6 +41,8 @@ class RoundRecord:
     reservations_after: np.ndarray
     amend_aspirations: np.ndarray | None  # step 4's (after this round's shifts), if it had one
     next_text: np.ndarray | None  # the text after step 4, if it changed or a proposal was made
+    contributions: np.ndarray  # (actors, items, levels): s_i * v_i(l), the terms of each utility
+    held: np.ndarray  # (actors, items): which red lines bind in this run
 
     @property
     def t(self) -> int:
@@ -98,8 +100,13 @@ class NegotiationModel(mesa.Model):
                 int(actors.deadline[0, a]), float(actors.concession_exponent[0, a]),
             )  # fmt: skip
         self.negotiators: list[Negotiator] = list(self.agents)
+        self.contributions = None  # (actors, items, levels), when traced: what each utility adds up
         self.datacollector = None
         if trace:
+            self.contributions = np.stack([
+                fill_contributions(actors.values[0, a], actors.salience[0, a], np.empty(actors.values.shape[2:]))
+                for a in range(len(scenario.actor_names))
+            ])  # fmt: skip  # the terms start_run sums into this run's utility tables
             self.datacollector = mesa.DataCollector(
                 model_reporters={"rung": lambda m: int(m.state.rung[0])},
                 agent_reporters={k: k for k in ("utility", "aspiration", "asked", "accepted", "reservation")},
@@ -151,6 +158,8 @@ class NegotiationModel(mesa.Model):
             reservations_after=s.reservations.copy(),
             amend_aspirations=s.amend_aspirations.copy() if amended else None,
             next_text=s.text.copy() if amended and result.amendment.amended else None,
+            contributions=self.contributions,
+            held=s.held.copy(),
         )
 
     # --- the run's outcome -----------------------------------------------------------

@@ -117,20 +117,60 @@ class PriorControl:
 
         self.path = path
         self.prior = prior
+        self.label = label
         self.whole = whole  # a number of periods: moved, the prior is uniform on the integers
+        self.reason = ""  # why the control is disabled under this protocol ("" if it is not)
         low, high = _support(prior)
         start, end = min(bounds[0], low), max(bounds[1], high)
         self.initial = (low, high)
         self.widget = pn.widgets.RangeSlider(
-            label=label if prior.get("dist") == "uniform" else f"{label} [{prior.get('dist')}]",
             start=start,
             end=end,
             value=self.initial,
             step=step,
             format="0[.]00",
+            show_value=False,  # the caption reads the value: "0.05", not "0.05 .. 0.05"
             sizing_mode="stretch_width",
             css_classes=["prior-" + "-".join(path[1:] if path[0] == "actors" else path)],
         )
+        # the caption is ours, not the slider's title: it wraps (never cut) and has no trailing colon
+        self.caption = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["prior-caption"], margin=(5, 10, 0, 10))
+        self.view = pn.Column(self.caption, self.widget, sizing_mode="stretch_width", margin=0)
+        self.widget.param.watch(lambda _event: self._relabel(), "value")
+        self._relabel()
+
+    def readout(self) -> str:
+        """The prior the control stands for, in words: the scenario's own (named by its family
+        unless uniform), a fixed value, or a uniform range."""
+        digits = 0 if self.whole else 2
+        if not self.moved:
+            dist = self.prior.get("dist") or "fixed"
+            low, high = self.initial
+            if low == high:
+                return f"{low:.{digits}f}"
+            family = "" if dist == "uniform" else f"{dist.replace('_', ' ')}, "
+            return f"{family}{low:.{digits}f} to {high:.{digits}f}"
+        low, high = (float(x) for x in self.widget.value)
+        if self.whole:
+            low, high = float(round(low)), float(round(high))
+        return f"{low:.{digits}f}" if high - low < 1e-12 else f"uniform {low:.{digits}f} to {high:.{digits}f}"
+
+    @property
+    def text(self) -> str:
+        """The caption: the prior's name, what it is now and, if disabled, why."""
+        note = f" (no effect under {self.reason})" if self.reason else ""
+        return f"{self.label}: {self.readout()}{note}"
+
+    def _relabel(self) -> None:
+        import html
+
+        self.caption.object = f"<div>{html.escape(self.text)}</div>"
+
+    def disable(self, reason: str) -> None:
+        """Grey the slider out with the reason in its caption ("" enables it again)."""
+        self.reason = reason
+        self.widget.disabled = bool(reason)
+        self._relabel()
 
     @property
     def moved(self) -> bool:
@@ -193,46 +233,46 @@ class Dashboard:
             options=scenario_names(),
             value=scenario,
             css_classes=["control-scenario"],
+            sizing_mode="stretch_width",
         )
         self.protocol_select = pn.widgets.Select(
             label="Protocol",
             options=protocol_names(),
             value=protocol,
             css_classes=["control-protocol"],
+            sizing_mode="stretch_width",
         )
+        # no start/end on the number inputs: the browser would drop an out-of-range value
+        # silently; the page refuses it with a message instead (check_inputs)
         self.seed_input = pn.widgets.IntInput(
-            label="Seed", value=seed, start=0, css_classes=["control-seed"], width=110
+            label="Seed", value=seed, css_classes=["control-seed"], width=90
         )
         self.runs_input = pn.widgets.IntInput(
-            label="Runs (N)",
+            label=f"Runs (N, {MIN_RUNS:,} to {MAX_RUNS:,})",
             value=n_runs,
-            start=MIN_RUNS,
-            end=MAX_RUNS,
             step=1000,
             css_classes=["control-runs"],
-            width=140,
+            sizing_mode="stretch_width",
         )
         self.offer_box = pn.Column(sizing_mode="stretch_width")
         self.prior_box = pn.Column(sizing_mode="stretch_width")
         self.reset_button = pn.widgets.Button(
-            label="Reset to the scenario", color="light", css_classes=["control-reset"]
+            label="Reset to the scenario", color="light", css_classes=["control-reset"], sizing_mode="stretch_width"
         )
         self.message = pn.pane.Alert(
-            "", alert_type="danger", visible=False, sizing_mode="stretch_width"
-        )
+            "", alert_type="danger", visible=False, sizing_mode="stretch_width",
+            css_classes=["page-message"],
+        )  # fmt: skip
+        self.protocol_note = pn.pane.Markdown("", css_classes=["protocol-note"], sizing_mode="stretch_width")
         # the distribution
-        self.status_plot, self.status_source, self.status_ghost = _bar_chart(
-            "How the negotiation ends (95% Wilson intervals)", "status-chart"
-        )
-        self.rung_plot, self.rung_source, self.rung_ghost = _bar_chart(
-            "Highest escalation rung reached", "rung-chart"
-        )
+        self.status_plot, self.status_source, self.status_ghost = _bar_chart("status-chart")
+        self.rung_plot, self.rung_source, self.rung_ghost = _bar_chart("rung-chart")
         self.distribution_text = pn.pane.Markdown(
             "", css_classes=["distribution-summary"], sizing_mode="stretch_width"
         )
         # one negotiation
         self.run_input = pn.widgets.IntInput(
-            label="Run K", value=0, start=0, width=100, css_classes=["control-run"]
+            label="Run K", value=0, width=100, css_classes=["control-run"]
         )
         self.step_button = pn.widgets.Button(
             label="Step ▸", color="primary", css_classes=["control-step"], width=90
@@ -245,11 +285,21 @@ class Dashboard:
         )
         self.negotiation_plot, self.negotiation_sources = None, []
         self.negotiation_pane = pn.pane.Bokeh(sizing_mode="stretch_width")
+        self.negotiation_title = pn.pane.HTML(
+            "", css_classes=["chart-title", "negotiation-title"], sizing_mode="stretch_width", styles=CHART_TITLE_STYLE
+        )
+        self.run_state = pn.pane.Markdown("", css_classes=["run-state"], sizing_mode="stretch_width")
+        self.why_text = pn.pane.Markdown("", css_classes=["round-why"], sizing_mode="stretch_width")
         self.round_text = pn.pane.Markdown(
             "", css_classes=["round-transcript"], sizing_mode="stretch_width"
         )
         self.header_text = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.full_text = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.details_text = pn.pane.Markdown("", css_classes=["details-text"], sizing_mode="stretch_width")
+        self.export_button = pn.widgets.FileDownload(
+            callback=self.export_file, filename="negsim-dashboard.html", label="Export the page (HTML)",
+            color="light", css_classes=["control-export"], sizing_mode="stretch_width",
+        )  # fmt: skip
         # wiring
         self.scenario_select.param.watch(self._on_scenario, "value")
         self.protocol_select.param.watch(self._on_scenario, "value")
@@ -267,7 +317,8 @@ class Dashboard:
     # --- controls --------------------------------------------------------------------------
     def _build_controls(self) -> None:
         pn = self.pn
-        from sim.teaching.words import actor_words, item_words, level_words
+        from sim.protocols import protocol_from_dict
+        from sim.teaching.words import actor_words, item_words, level_words, possessive
 
         self._building = True
         self.base = composed(self.scenario_select.value, self.protocol_select.value)
@@ -334,18 +385,32 @@ class Dashboard:
                 levels = ", ".join(level_words(level) for level in red_line["levels"])
                 self.priors.append(
                     PriorControl(
-                        f"{actor_words(actor)}'s red line on {item_words(item)} ({levels}): P(it holds)",
+                        f"{possessive(actor)} red line on {item_words(item)} ({levels}): P(it holds)",
                         ("actors", actor, "red_lines", item, "hold"),
                         red_line.get("hold") or {"dist": "fixed", "value": 1.0},
                         (0.0, 1.0),
                         0.05,
                     )
                 )
+        protocol = self.base["protocol"].get("name")
         self.anticipate = pn.widgets.Checkbox(
-            name="The mediator anticipates ratification (single text)",
+            label="The mediator anticipates ratification"
+            + ("" if protocol == "single_text" else f" (no effect under {protocol}: no mediator)"),
             value=bool(self.base["protocol"].get("anticipate_ratification", True)),
-            disabled=self.base["protocol"].get("name") != "single_text",
+            disabled=protocol != "single_text",
+            css_classes=["control-anticipate"],
         )
+        if protocol_from_dict(self.base["protocol"]).forces_deadline_one:  # ultimatum
+            reason = f"{protocol}: one round, aspiration = BATNA"
+            for control in self.priors:
+                if control.path[-1] in ("deadline", "concession_exponent"):
+                    control.disable(reason)
+            self.protocol_note.object = (
+                f"*Greyed out: deadlines and concession exponents have no effect under {protocol}: "
+                "one round, in which every aspiration is the BATNA.*"
+            )
+        else:
+            self.protocol_note.object = ""
         self.anticipate.param.watch(self._on_change, "value")
         for control in self.priors:
             control.widget.param.watch(self._on_change, "value_throttled")
@@ -358,8 +423,9 @@ class Dashboard:
                 "#### Priors\nEach slider is a prior's range. A moved slider makes the prior uniform on "
                 "its range (fixed where the ends meet). e < 1: Boulware (concedes late); e > 1: Conceder."
             ),
-            *[control.widget for control in self.priors],
+            *[control.view for control in self.priors],
             self.anticipate,
+            self.protocol_note,
         ]
         self._building = False
 
@@ -379,6 +445,18 @@ class Dashboard:
         protocol = protocol_from_dict(data["protocol"])
         check_protocol_fits(built, protocol)
         return built, protocol
+
+    def check_inputs(self) -> tuple[int, int, int]:
+        """The runs N, the seed and the run K typed on the page, or :class:`ConfigError` naming
+        the control and its allowed range (shown on the page; nothing is clamped silently)."""
+        n, seed, run = self.runs_input.value, self.seed_input.value, self.run_input.value
+        if n is None or not MIN_RUNS <= n <= MAX_RUNS:
+            raise ConfigError("Runs (N)", n, f"must be a whole number from {MIN_RUNS:,} to {MAX_RUNS:,}")
+        if seed is None or seed < 0:
+            raise ConfigError("Seed", seed, "must be a whole number >= 0")
+        if run is None or not 0 <= run < n:
+            raise ConfigError("Run K", run, f"must be a run of the Monte Carlo: a whole number from 0 to {n - 1:,}")
+        return int(n), int(seed), int(run)
 
     def _on_scenario(self, *_events) -> None:
         self._stop_play()
@@ -406,10 +484,10 @@ class Dashboard:
 
         try:
             scenario, protocol = self.settings()
-            n = int(self.runs_input.value or DEFAULT_RUNS)
+            n, seed, _run = self.check_inputs()
             mc = MonteCarlo(
-                n_runs=max(1, min(n, MAX_RUNS)),
-                seed=int(self.seed_input.value or 0),
+                n_runs=n,
+                seed=seed,
                 n_threads=1,  # the pool is the bound: a thread per core in all
                 save_outcomes=False,
             )
@@ -485,46 +563,80 @@ class Dashboard:
             )
 
     # --- one negotiation -------------------------------------------------------------------
-    def restart(self) -> None:
+    def restart(self, stop_play: bool = True) -> None:
         """A fresh replay of run K with the current settings (nothing played yet)."""
         from sim.teaching.transcript import Replay
 
-        self._stop_play()
+        if stop_play:
+            self._stop_play()
         try:
             scenario, protocol = self.settings()
-            self.replay = Replay(
-                scenario, protocol, int(self.seed_input.value or 0), int(self.run_input.value or 0)
-            )
+            _n, seed, run = self.check_inputs()
+            self.replay = Replay(scenario, protocol, seed, run)
         except ConfigError as error:
             self._error(error)
             self.replay = None
+            self.step_button.disabled = True
+            self.run_state.object = "*No run to step: correct the settings refused above.*"
             return
+        self._error(None)
         self.negotiation_plot, self.negotiation_sources = _negotiation_chart(scenario.actor_names)
         self.negotiation_pane.object = self.negotiation_plot
-        self.header_text.object = demote_headings(self.replay.header_markdown())
-        self.round_text.object = f"**Run {self.replay.run}** is ready: press *Step* to play one round, *Play* to play to the end."
+        self.negotiation_title.object = _negotiation_title(self.replay)
+        self.header_text.object = demote_headings(self.replay.header_markdown(reproduction=False))
+        self.details_text.object = self.details_markdown()
+        self.run_state.object = (
+            f"**Run {self.replay.run}** is ready: *Step* plays one round, *Play* plays to the end."
+        )
+        self.why_text.object = ""
+        self.round_text.object = ""
         self.full_text.object = ""
         self.step_button.disabled = False
 
     def step(self) -> None:
+        """Play one round (or aftermath period) and describe it: why each refusal, then the
+        transcript of the round; at the end, say that the run is over and how it ended."""
         if self.replay is None or self.replay.finished:
             self._stop_play()
             return
         self.replay.step()
-        text = demote_headings(self.replay.last_markdown())
-        if self.replay.finished:
-            text += "\n\n" + demote_headings(self.replay.ending_markdown())
+        replay = self.replay
+        why = why_markdown(replay, len(replay.records) - 1)  # in the aftermath: the talks' last round
+        text = demote_headings(replay.last_markdown(reasons=False))
+        if replay.finished:
+            text += "\n\n" + demote_headings(replay.ending_markdown(code=False))
             self.step_button.disabled = True
             self._stop_play()
         with self.pn.io.hold():
+            self.run_state.object = self._run_state()
+            self.why_text.object = why
             self.round_text.object = text
-            self.full_text.object = demote_headings(self.replay.markdown())
-            _update_negotiation(self.negotiation_plot, self.negotiation_sources, self.replay)
+            self.full_text.object = demote_headings(replay.markdown(code=False))
+            self.negotiation_title.object = _negotiation_title(replay)
+            _update_negotiation(self.negotiation_plot, self.negotiation_sources, replay)
+
+    def _run_state(self) -> str:
+        """One line over the round view: where the run is, and when it is over, that it is."""
+        from sim.teaching.words import status_words
+
+        replay, model = self.replay, self.replay.model
+        if not replay.finished:
+            where = f"aftermath period {len(replay.periods)}" if replay.periods else f"round {model.rounds}"
+            return f"**Run {replay.run}**, {where} played: *Step* for the next."
+        rounds = f"{model.rounds} round{'s' if model.rounds != 1 else ''}"
+        after = f" and {len(replay.periods)} aftermath period{'s' if len(replay.periods) != 1 else ''}" if replay.periods else ""
+        return (
+            f"**Run {replay.run} is over: {status_words(replay.status)}** after {rounds}{after}. "
+            "*Restart* plays it again; another run K shows another negotiation."
+        )
 
     def _on_play(self, event) -> None:
         if event.new:
             if self.replay is None or self.replay.finished:
-                self.restart()
+                self.restart(stop_play=False)  # stopping here would leave the button on "Pause"
+                if self.replay is None:
+                    self.play_button.value = False
+                    return
             self.play_button.label = "Pause ❚❚"
             self._play_callback = self.pn.state.add_periodic_callback(
                 self.step, period=PLAY_PERIOD_MS
@@ -537,7 +649,34 @@ class Dashboard:
 
     def _stop_play(self) -> None:
         if self.play_button.value:
-            self.play_button.value = False  # its watcher stops the callback
+            self.play_button.value = False  # its watcher stops the callback and relabels
+
+    def details_markdown(self) -> str:
+        """For programmers, folded away from the teacher's view: how to get this run and
+        this distribution from Python or the command line."""
+        replay = self.replay
+        moved = [control.text for control in self.priors if control.moved]
+        return "\n\n".join(
+            [
+                replay.reproduction_markdown(),
+                "Command lines for the scenario's own priors:",
+                f"```\nnegsim scenario={replay.scenario.name} protocol={replay.protocol.name} mc.seed={replay.seed} "
+                f"mc.n_runs={self.runs_input.value}\nnegsim-transcript scenario={replay.scenario.name} "
+                f"protocol={replay.protocol.name} mc.seed={replay.seed} run={replay.run}\n```",
+                (f"Moved on this page (add them as `scenario.*` overrides): {', '.join(moved)}." if moved else ""),
+            ]
+        )
+
+    def export_file(self):
+        """The whole page as one self-contained HTML file (the download of *Export*)."""
+        from io import StringIO
+
+        return StringIO(self.export_html())
+
+    def export_html(self) -> str:
+        """The distribution, the negotiation so far with the reasons for every refusal, the
+        run's draws and the glossary, in one HTML file with its figures inlined (prints whole)."""
+        return export_page(self)
 
     # --- layout ----------------------------------------------------------------------------
     def sidebar(self) -> list:
@@ -545,57 +684,173 @@ class Dashboard:
         return [
             self.scenario_select,
             self.protocol_select,
-            pn.Row(self.seed_input, self.runs_input),
+            pn.Row(self.seed_input, self.runs_input, sizing_mode="stretch_width"),
             self.reset_button,
+            self.export_button,
             self.offer_box,
             self.prior_box,
         ]
 
     def main(self) -> list:
+        """The distribution's line and any refusal above tabs: the distribution, one
+        negotiation (fits a 1024x768 projector with its round view), the glossary and, folded,
+        the details for programmers."""
         pn = self.pn
-        distribution = pn.Column(
-            pn.pane.Markdown("## The distribution"),
-            self.message,
-            self.distribution_text,
-            pn.Row(
-                pn.pane.Bokeh(self.status_plot, sizing_mode="stretch_width"),
-                pn.pane.Bokeh(self.rung_plot, sizing_mode="stretch_width"),
-                sizing_mode="stretch_width",
+        wide = {"sizing_mode": "stretch_width"}
+        distribution = pn.Row(
+            pn.Column(
+                _chart_title("How the negotiation ends (95% Wilson intervals)"),
+                pn.pane.Bokeh(self.status_plot, **wide),
+                **wide,
             ),
-            sizing_mode="stretch_width",
+            pn.Column(
+                _chart_title("Highest escalation rung reached"), pn.pane.Bokeh(self.rung_plot, **wide), **wide
+            ),
+            **wide,
         )
         negotiation = pn.Column(
-            pn.pane.Markdown("## One negotiation, round by round"),
             pn.Row(self.run_input, self.step_button, self.play_button, self.restart_button),
+            self.run_state,
             pn.Row(
+                pn.Column(self.negotiation_title, self.negotiation_pane, sizing_mode="stretch_width"),
                 pn.Column(
-                    self.negotiation_pane,
-                    pn.pane.Markdown(
-                        "Marker: coloured = says yes, black = says no, white = not asked (its yes is not needed). "
-                        "Hover for the numbers."
-                    ),
-                    sizing_mode="stretch_width",
-                ),
-                pn.Column(
-                    self.round_text, sizing_mode="stretch_width", max_height=560, scroll=True
+                    self.why_text, self.round_text, sizing_mode="stretch_width", css_classes=["round-view"],
+                    scroll=True, stylesheets=[ROUND_VIEW_CSS],
                 ),
                 sizing_mode="stretch_width",
             ),
-            pn.Card(
-                self.header_text,
-                title="This run's draws",
-                collapsed=True,
-                sizing_mode="stretch_width",
+            pn.pane.Markdown(
+                "Marker: coloured = says yes, black = says no, white = not asked (its yes is not needed). "
+                "Hover for the numbers."
             ),
-            pn.Card(
-                self.full_text,
-                title="Full transcript so far",
-                collapsed=True,
-                sizing_mode="stretch_width",
-            ),
+            pn.Card(self.header_text, title="This run's draws", collapsed=True, sizing_mode="stretch_width"),
+            pn.Card(self.full_text, title="Full transcript so far", collapsed=True, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
-        )
-        return [distribution, negotiation]
+        )  # fmt: skip
+        details = pn.Card(
+            self.details_text, title="Details (for programmers)", collapsed=True,
+            sizing_mode="stretch_width", css_classes=["details-fold"],
+        )  # fmt: skip
+        tabs = pn.Tabs(
+            ("One negotiation", negotiation),
+            ("The distribution", distribution),
+            ("Glossary", pn.pane.Markdown(glossary_markdown(), css_classes=["glossary"], sizing_mode="stretch_width")),
+            sizing_mode="stretch_width",
+            css_classes=["main-tabs"],
+        )  # fmt: skip
+        return [self.message, self.distribution_text, tabs, details]
+
+
+PAGE_CSS = "@media print { #sidebar { display: none !important; } }"
+"""Printing leaves the controls out (the export holds the whole page, every tab)."""
+ROUND_VIEW_CSS = """
+:host { max-height: max(220px, calc(100vh - 390px)); overflow-y: auto; }
+@media print { :host { max-height: none !important; overflow: visible !important; } }
+"""
+"""The round view scrolls within the window, so that it is on screen at 1024x768 (a
+projector), and unfolds when printed. (Panel renders each component in its own shadow
+root: its styles go with it, not in the page's CSS.)"""
+CHART_TITLE_STYLE = {"font-weight": "600", "font-size": "15px", "line-height": "1.25", "overflow-wrap": "anywhere"}
+
+
+def why_markdown(replay, k: int) -> str:
+    """Round ``k`` (0-based) of ``replay``: every refusal and its reason, as a list
+    (:func:`sim.teaching.words.round_reasons` reads the round's record)."""
+    from sim.teaching.words import round_reasons
+
+    record = replay.records[k]
+    reasons = round_reasons(replay.scenario, record, replay.draws.actors.ratifier_bias[0])
+    return f"**Why, in round {record.t}:**\n\n" + (
+        "\n".join(f"- {line}" for line in reasons) if reasons else "- Everyone whose yes is needed says yes."
+    )
+
+
+def export_page(dashboard) -> str:
+    """The dashboard's whole content as one self-contained HTML page: the settings and the
+    distribution (figures inlined as PNG), one negotiation so far with the reasons for every
+    refusal, the run's draws, the glossary and the details. It needs no server to open or
+    print."""
+    import base64
+    import html
+    import io
+
+    import markdown
+
+    from analysis.figures import plot_rungs, plot_status, pyplot
+
+    def figure_tag(fig, alt: str) -> str:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=90)
+        pyplot().close(fig)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+    def md(text: str) -> str:
+        return markdown.markdown(text, extensions=["tables", "fenced_code"])
+
+    parts = ["<h1>negsim: one negotiation, and the distribution of many</h1>"]
+    if dashboard.message.visible:
+        parts.append(f'<p class="refused">{md(dashboard.message.object)}</p>')
+    moved = [control.text for control in dashboard.priors if control.moved]
+    parts.append("<h2>The distribution</h2>" + md(dashboard.distribution_text.object))
+    parts.append(md("Priors moved on the page: " + ("; ".join(moved) if moved else "none (the scenario's own)") + "."))
+    if dashboard.summary is not None:
+        parts.append(figure_tag(plot_status(dashboard.summary), "How the negotiation ends"))
+        parts.append(figure_tag(plot_rungs(dashboard.summary), "Highest escalation rung reached"))
+    replay = dashboard.replay
+    if replay is not None:
+        parts.append("<h2>One negotiation, round by round</h2>" + md(dashboard.run_state.object))
+        if replay.records:
+            parts.append(figure_tag(replay.figure(), "Utility of the text against aspiration"))
+        for k in range(len(replay.records)):
+            parts.append(md(why_markdown(replay, k)) + md(demote_headings(replay.round_markdown(k, reasons=False))))
+        for k in range(len(replay.periods)):
+            parts.append(md(demote_headings(replay.period_markdown(k))))
+        if replay.finished:
+            parts.append(md(demote_headings(replay.ending_markdown(code=False))))
+        parts.append(md(demote_headings(replay.header_markdown(reproduction=False))))
+    parts.append("<h2>Glossary</h2>" + md(glossary_markdown()))
+    if replay is not None:
+        parts.append("<h2>Details (for programmers)</h2>" + md(dashboard.details_markdown()))
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em;line-height:1.4}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}"
+        "img{max-width:100%}h2,h3{break-after:avoid}table,img{break-inside:avoid}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>negsim dashboard export</title><style>{style}</style></head><body>\n"
+        + "\n".join(parts)
+        + "\n</body></html>\n"
+    )
+
+
+def glossary_markdown() -> str:
+    from sim.teaching.words import GLOSSARY
+
+    return "\n".join(f"- **{term.capitalize()}**: {text}" for term, text in GLOSSARY.items())
+
+
+def _chart_title(text: str):
+    """A chart's title as HTML above it: it wraps on a narrow screen, where a title drawn
+    inside the canvas is cut."""
+    import html
+
+    import panel as pn
+
+    return pn.pane.HTML(
+        f'<div class="title-text">{html.escape(text)}</div>', css_classes=["chart-title"], sizing_mode="stretch_width", styles=CHART_TITLE_STYLE
+    )
+
+
+def _negotiation_title(replay) -> str:
+    import html
+
+    from sim.teaching.words import status_words
+
+    rounds = len(replay.records)
+    status = f" → {status_words(replay.status)}" if replay.finished else ""
+    return f'<div class="title-text">Run {replay.run}, round {rounds}{html.escape(status)}: utility of the text (solid) against aspiration (dashed)</div>'
 
 
 def _distribution(scenario, protocol, mc) -> tuple[dict, float]:
@@ -626,7 +881,7 @@ def _rung_label(name: str) -> str:
     return RUNG_WORDS.get(name, name)
 
 
-def _bar_chart(title: str, css_class: str):
+def _bar_chart(css_class: str):
     from bokeh.models import (
         ColumnDataSource,
         HoverTool,
@@ -650,8 +905,7 @@ def _bar_chart(title: str, css_class: str):
     ghost = ColumnDataSource({"x": [], "p": []})
     plot = figure(
         x_range=[""],
-        height=330,
-        title=title,
+        height=300,
         toolbar_location=None,
         sizing_mode="stretch_width",
         y_range=(0, 1),
@@ -696,7 +950,6 @@ def _bar_chart(title: str, css_class: str):
     plot.yaxis.axis_label = "share of runs"
     plot.xaxis.major_label_orientation = 0.45
     plot.xgrid.grid_line_color = None
-    plot.title.text_font_size = "11pt"
     return plot, source, ghost
 
 
@@ -743,8 +996,7 @@ def _negotiation_chart(actors):
     from sim.teaching.words import actor_words
 
     plot = figure(
-        height=380,
-        title="Utility of the text (solid) vs aspiration (dashed)",
+        height=330,
         toolbar_location=None,
         tools="",
         sizing_mode="stretch_width",
@@ -790,13 +1042,11 @@ def _negotiation_chart(actors):
     plot.add_layout(Legend(items=items, location="top_right", label_text_font_size="9pt"), "right")
     plot.xaxis.ticker = SingleIntervalTicker(interval=1)
     plot.xgrid.ticker = plot.xaxis.ticker
-    plot.title.text_font_size = "11pt"
     return plot, sources
 
 
 def _update_negotiation(plot, sources, replay) -> None:
     from sim.teaching.figures import actor_colour
-    from sim.teaching.words import status_words
 
     records = replay.records
     rounds = [r.t for r in records]
@@ -826,8 +1076,6 @@ def _update_negotiation(plot, sources, replay) -> None:
         low, high = min(values), max(values)
         pad = max(0.05, 0.08 * (high - low))
         plot.y_range.start, plot.y_range.end = low - pad, high + pad
-    status = f" → {status_words(replay.status)}" if replay.finished else ""
-    plot.title.text = f"Run {replay.run}, round {rounds[-1] if rounds else 0}{status}: utility (solid) vs aspiration (dashed)"
 
 
 # --- serving -------------------------------------------------------------------------------
@@ -845,8 +1093,9 @@ def create_app(
         title="negsim: one negotiation, and the distribution of many",
         sidebar=dashboard.sidebar(),
         main=dashboard.main(),
-        sidebar_width=340,
+        sidebar_width=300,
         header_background="#264653",
+        raw_css=[PAGE_CSS],
     )
     template.dashboard = dashboard  # for tests and debugging
     return template

@@ -43,6 +43,7 @@ from sim.scenario import Scenario
 from sim.teaching.words import (
     actor_words,
     factor,
+    refusal_words,
     item_words,
     level_words,
     number,
@@ -104,11 +105,11 @@ class Replay:
         self.model.step()
         return self.model.periods[-1] if self.model.periods else self.model.history[-1]
 
-    def last_markdown(self) -> str:
+    def last_markdown(self, reasons: bool = True) -> str:
         """The last round or aftermath period played, in words."""
         if self.periods:
             return self.period_markdown(len(self.periods) - 1)
-        return self.round_markdown(len(self.records) - 1)
+        return self.round_markdown(len(self.records) - 1, reasons)
 
     def play(self) -> Replay:
         while not self.finished:
@@ -127,17 +128,24 @@ class Replay:
     def title(self) -> str:
         return f"Transcript of run {self.run}: {self.scenario.name}, {self.protocol.name} protocol, seed {self.seed}"
 
-    def header_markdown(self) -> str:
+    def reproduction_markdown(self) -> str:
+        """Where this run comes from, in code: its draws and the Monte Carlo row it is."""
+        s = self.scenario
+        return (
+            f"Replayed with the Mesa reference model from run {self.run}'s own draws "
+            f"(`draw(scenario, protocol, seed={self.seed}, start={self.run}, stop={self.run + 1})`): "
+            f"the same run as row `run == {self.run}` of `negsim scenario={s.name} "
+            f"protocol={self.protocol.name} mc.seed={self.seed}` (both engines give it the same outcome)."
+        )
+
+    def header_markdown(self, reproduction: bool = True) -> str:
+        """The run's draws; ``reproduction=False`` leaves out the code that reproduces it (the
+        dashboard folds it away from the teacher's view)."""
         s, d = self.scenario, self.draws
         lines = [
             f"# {self.title()}",
             "",
-            (
-                f"*{s.title}.* Replayed with the Mesa reference model from run {self.run}'s own draws "
-                f"(`draw(scenario, protocol, seed={self.seed}, start={self.run}, stop={self.run + 1})`): "
-                f"the same run as row `run == {self.run}` of `negsim scenario={s.name} "
-                f"protocol={self.protocol.name} mc.seed={self.seed}` (both engines give it the same outcome)."
-            ),
+            f"*{s.title}.*" + (f" {self.reproduction_markdown()}" if reproduction else ""),
             "",
             f"**Opening offer:** {package_words(s, np.array(s.opening_offer))}.",
             "",
@@ -195,8 +203,9 @@ class Replay:
         return "\n".join(lines)
 
     # --- narration: one round --------------------------------------------------------------
-    def round_markdown(self, k: int) -> str:
-        """The ``k``-th round played (0-based) in words."""
+    def round_markdown(self, k: int, reasons: bool = True) -> str:
+        """The ``k``-th round played (0-based) in words; ``reasons=False`` leaves out why each
+        refusing actor refused (the dashboard shows them in a box of their own)."""
         s, record = self.scenario, self.records[k]
         t = record.t
         before, after = record.reservations_before, record.reservations_after
@@ -242,6 +251,8 @@ class Replay:
             f"{actor_words(self.actors[refusing[0]])})."
         )
         lines.append("")
+        if reasons:
+            lines += [f"- {refusal_words(s, record, a)}" for a in refusing] + [""]
         lines += self._escalation_lines(record, before, after)
         if self._talks_end_by_escalation(record):
             lines.append(f"**The talks end** at {rung_words(record.rung_after)}.")
@@ -299,7 +310,7 @@ class Replay:
                     )
                     if self.protocol.continue_after_invasion:
                         lines.append(
-                            "- `continue_after_invasion`: the talks go on at rung 3, with no further climb."
+                            "- The protocol continues after an invasion: the talks go on at rung 3, with no further climb."
                         )
         elif record.rung_before >= Rung.FULL_SCALE_INVASION:
             lines[0] += " (The ladder stops at full-scale invasion: no further climb.)"
@@ -365,7 +376,7 @@ class Replay:
                 why = f"**One round only** ({self.protocol.name} protocol): no amendment; the talks end without agreement."
             else:
                 why = (
-                    f"**Last round** (`protocol.max_rounds` = {self.protocol.max_rounds}): no amendment; "
+                    f"**Last round** (this protocol allows {self.protocol.max_rounds} rounds): no amendment; "
                     "the talks end without agreement and the final package is this text."
                 )
             return Amendment("none", None, why)
@@ -483,7 +494,9 @@ class Replay:
         return "\n".join(lines)
 
     # --- narration: the end ----------------------------------------------------------------
-    def ending_markdown(self) -> str:
+    def ending_markdown(self, code: bool = True) -> str:
+        """How the run ended; ``code=False`` names the status in words only (the dashboard's
+        teacher view), not by its name in the outcomes table."""
         if not self.finished:
             return ""
         s, m = self.scenario, self.model
@@ -521,7 +534,7 @@ class Replay:
         blocker = actor_words(self.actors[m.blocker]) if m.blocker >= 0 else "none"
         lines += [
             "",
-            f"- **Status:** `{status}`",
+            f"- **Status:** `{status}`" if code else f"- **Status:** {status_words(status)}",
             f"- **Rounds:** {m.rounds}",
             f"- **Aftermath periods:** {len(self.periods)}",
             f"- **Highest rung:** {rung_words(m.rung)}",
@@ -529,12 +542,13 @@ class Replay:
         ]
         return "\n".join(lines)
 
-    def markdown(self) -> str:
-        parts = [self.header_markdown()]
+    def markdown(self, code: bool = True) -> str:
+        """The whole transcript so far; ``code=False`` leaves out code (the dashboard's view)."""
+        parts = [self.header_markdown(reproduction=code)]
         parts += [self.round_markdown(k) for k in range(len(self.records))]
         parts += [self.period_markdown(k) for k in range(len(self.periods))]
         if self.finished:
-            parts.append(self.ending_markdown())
+            parts.append(self.ending_markdown(code))
         return "\n\n".join(parts) + "\n"
 
     # --- the per-round table ---------------------------------------------------------------

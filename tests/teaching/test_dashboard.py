@@ -13,6 +13,7 @@ from sim.sampling import draw
 pytest.importorskip("panel")
 
 from sim.teaching.dashboard import Dashboard, composed, demote_headings
+from sim.teaching.words import GLOSSARY, number
 
 N = 4000
 
@@ -65,7 +66,7 @@ def test_scenario_change_rebuilds_the_controls():
     assert "sanctions_relief" in dashboard.offer_selects
     assert dashboard.summary["scenario"] == "arms_control_first"
     dashboard.scenario_select.value = "allies_split"
-    labels = [control.widget.label for control in dashboard.priors]
+    labels = [control.text for control in dashboard.priors]
     assert any("Turkey" in label for label in labels)
     dashboard.protocol_select.value = "ultimatum"
     assert dashboard.summary["protocol"] == "ultimatum"
@@ -236,3 +237,120 @@ def test_a_stale_result_is_not_shown():
     scenario, protocol = dashboard.settings()
     dashboard._show(stale, {"status": {}}, 0.0, scenario, protocol, None)
     assert dashboard.summary is shown and dashboard.distribution_text.object == text
+
+
+def test_controls_without_effect_under_the_protocol_are_disabled_with_the_reason():
+    dashboard = Dashboard(n_runs=N)
+    assert not any(control.widget.disabled for control in dashboard.priors) and not dashboard.protocol_note.object
+    dashboard.protocol_select.value = "ultimatum"
+    off = {control.path[-1] for control in dashboard.priors if control.widget.disabled}
+    assert off == {"deadline", "concession_exponent"}
+    for control in dashboard.priors:
+        assert ("no effect under ultimatum: one round" in control.text) == control.widget.disabled
+    assert "no effect under ultimatum" in dashboard.protocol_note.object
+    assert dashboard.anticipate.disabled and "no mediator" in dashboard.anticipate.label
+    dashboard.protocol_select.value = "alternating"
+    assert not any(control.widget.disabled for control in dashboard.priors)
+    assert dashboard.anticipate.disabled
+    dashboard.protocol_select.value = "single_text"
+    assert not dashboard.anticipate.disabled and dashboard.anticipate.label == "The mediator anticipates ratification"
+
+
+def test_a_prior_caption_reads_a_fixed_value_as_one_number():
+    dashboard = Dashboard(n_runs=N)
+    reservation = dashboard.priors[0]
+    assert reservation.text == "Russia: BATNA r: 0.05 to 0.35"  # the scenario's uniform prior
+    reservation.widget.value = (0.05, 0.05)
+    assert reservation.text == "Russia: BATNA r: 0.05" and "0.05 .. 0.05" not in reservation.caption.object
+    reservation.widget.value = (0.1, 0.2)
+    assert reservation.text == "Russia: BATNA r: uniform 0.10 to 0.20"
+    hold = next(control for control in dashboard.priors if control.path[-1] == "hold")
+    assert hold.text.endswith("P(it holds): 1.00")  # the scenario's fixed prior
+
+
+@pytest.mark.parametrize(
+    ("control", "value", "refusal"),
+    [
+        ("runs_input", 50, "Runs (N): must be a whole number from 100 to 200,000 (got 50)"),
+        ("runs_input", 300_000, "Runs (N): must be a whole number from 100 to 200,000 (got 300000)"),
+        ("runs_input", None, "Runs (N): must be a whole number"),
+        ("seed_input", -1, "Seed: must be a whole number >= 0 (got -1)"),
+        ("run_input", -1, "Run K: must be a run of the Monte Carlo: a whole number from 0 to 3,999 (got -1)"),
+        ("run_input", N, f"Run K: must be a run of the Monte Carlo: a whole number from 0 to 3,999 (got {N})"),
+    ],
+)
+def test_an_input_out_of_range_is_refused_on_the_page(control, value, refusal):
+    """Nothing is clamped or dropped silently: the page says which input and its range, keeps
+    the last distribution, and has no run to step until the input is corrected."""
+    dashboard = Dashboard(n_runs=N)
+    summary = dashboard.summary
+    getattr(dashboard, control).value = value
+    assert dashboard.message.visible and refusal in dashboard.message.object
+    assert dashboard.summary is summary
+    assert dashboard.replay is None and dashboard.step_button.disabled
+    getattr(dashboard, control).value = {"runs_input": N, "seed_input": 0, "run_input": 0}[control]
+    assert not dashboard.message.visible and dashboard.replay is not None and not dashboard.step_button.disabled
+
+
+def test_play_after_the_end_and_the_run_is_over_message():
+    """Under the ultimatum the talks have one round (then the crisis may go on): at the end
+    Step greys out, a line says the run is over and how; Play then replays it from the
+    start and shows Pause until the run ends again."""
+    dashboard = Dashboard(n_runs=N, protocol="ultimatum")
+    while not dashboard.replay.finished:
+        assert not dashboard.step_button.disabled and "is over" not in dashboard.run_state.object
+        dashboard.step()
+    assert dashboard.step_button.disabled
+    status = dashboard.replay.status.replace("_", " ")
+    assert dashboard.run_state.object.startswith(f"**Run 0 is over: {status}** after 1 round")
+    dashboard.play_button.value = True  # after the end: a fresh replay, playing
+    assert not dashboard.replay.records and dashboard.play_button.label == "Pause ❚❚"
+    assert dashboard._play_callback is not None and "ready" in dashboard.run_state.object
+    while not dashboard.replay.finished:
+        dashboard.step()  # what the periodic callback does
+    assert not dashboard.play_button.value and dashboard.play_button.label == "Play ▶"
+    assert dashboard._play_callback is None and "is over" in dashboard.run_state.object
+
+
+def test_each_step_explains_its_refusals_from_the_record():
+    dashboard = Dashboard(n_runs=N)
+    dashboard.step()
+    record = dashboard.replay.records[0]
+    why = dashboard.why_text.object
+    assert why.startswith("**Why, in round 1:**")
+    for a in np.flatnonzero(record.asked & ~record.accepted):
+        u, asp = record.utilities[a], record.aspirations[a]
+        if u < asp:
+            assert f"the text gives {number(u)} against an aspiration of {number(asp)}" in why
+    assert f"Escalation draw {record.result.u_climb:.3f}" in why
+    assert "refuses:" not in dashboard.round_text.object  # said once, in the box above
+
+
+def test_no_code_in_the_teachers_view_and_the_details_fold_has_it():
+    dashboard = Dashboard(n_runs=N, protocol="ultimatum")  # run 0 ends in limited_escalation
+    while not dashboard.replay.finished:
+        dashboard.step()
+    teacher = [
+        dashboard.header_text, dashboard.round_text, dashboard.why_text, dashboard.run_state, dashboard.distribution_text,
+        dashboard.full_text,
+    ]  # fmt: skip
+    status = dashboard.replay.status
+    assert "_" in status  # a status whose name is code (limited_escalation), not a word
+    for pane in teacher:
+        assert "draw(" not in pane.object and "`negsim" not in pane.object and status not in pane.object
+    assert "draw(scenario, protocol, seed=0, start=0, stop=1)" in dashboard.details_text.object
+    assert "negsim-transcript scenario=lieven_2022 protocol=ultimatum mc.seed=0 run=0" in dashboard.details_text.object
+
+
+def test_the_export_is_the_whole_page_in_one_self_contained_file():
+    dashboard = Dashboard(n_runs=N)
+    dashboard.priors[0].widget.value = (0.2, 0.2)
+    for _ in range(2):
+        dashboard.step()
+    page = dashboard.export_file().read()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    for part in ("The distribution", "P(agreement)", "Why, in round 1", "Why, in round 2", "Round 2", "Glossary", "Russia: BATNA r: 0.20"):
+        assert part in page, part
+    assert page.count('src="data:image/png;base64,') == 3  # both distributions and the negotiation
+    assert "http://" not in page and "https://" not in page  # nothing to fetch: it prints offline
+    assert all(term.split(" (")[0].capitalize() in page for term in GLOSSARY)

@@ -139,7 +139,9 @@ def test_dashboard_in_headless_chromium(dashboard_url, tmp_path):
             summary = page.locator(".distribution-summary p").first
             expect(summary).to_contain_text("P(agreement)", timeout=START_TIMEOUT * 1000)
             expect(summary).to_contain_text("Opening offer: 20-year moratorium")
+            page.get_by_text("The distribution", exact=True).click()
             chart = page.locator(".status-chart")
+            expect(chart).to_be_visible()
             page.wait_for_timeout(800)  # let Bokeh paint the bars
             before_pixels, before_p = chart.screenshot(), p_agreement(page)
 
@@ -157,6 +159,7 @@ def test_dashboard_in_headless_chromium(dashboard_url, tmp_path):
             assert response < RESPONSE_LIMIT
 
             # one negotiation: two steps of run 0
+            page.get_by_text("One negotiation", exact=True).click()
             step = page.locator(".control-step button")
             transcript = page.locator(".round-transcript")
             step.click()
@@ -248,3 +251,144 @@ def test_ten_sessions_at_once(dashboard_url):
         f"redrawn in {min(after):.1f}-{max(after):.1f} s; each Monte Carlo (20,000 runs) took "
         f"{min(monte_carlo):.2f}-{max(monte_carlo):.2f} s in the pool"
     )
+
+
+PROJECTOR = {"width": 1024, "height": 768}
+SCREENSHOT = "NEGSIM_DASHBOARD_SCREENSHOT"  # set to a path: the projector test saves its window there
+
+
+def launch(playwright):
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+
+
+def box_inside_window(locator) -> dict:
+    """The element's bounding box, asserted to lie inside the 1024x768 window (no scrolling)."""
+    box = locator.bounding_box()
+    assert box is not None, "not rendered"
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] + box["width"] <= PROJECTOR["width"] + 0.5, box
+    assert box["y"] + box["height"] <= PROJECTOR["height"] + 0.5, box
+    return box
+
+
+def is_cut(locator) -> bool:
+    """Whether the element's text overflows its box (a title cut at the edge)."""
+    return locator.evaluate("e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1")
+
+
+@pytest.mark.slow
+def test_on_a_projector_the_round_view_and_whole_titles_fit(dashboard_url):
+    """At 1024x768: the step controls, the line saying where the run is, the chart's title and
+    the round view with the reasons for each refusal are all inside the window without
+    scrolling; the distribution's chart titles are whole; printing hides the controls and
+    unfolds the round view. With NEGSIM_DASHBOARD_SCREENSHOT=PATH it saves the window after
+    the first step there (README's docs/figures/teaching/dashboard.png)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport=PROJECTOR)
+            page.goto(dashboard_url, timeout=START_TIMEOUT * 1000)
+            expect(page.locator(".distribution-summary p").first).to_contain_text("P(agreement)", timeout=START_TIMEOUT * 1000)
+            page.locator(".control-step button").click()
+            why = page.locator(".round-why")
+            expect(why).to_contain_text("Why, in round 1", timeout=RESPONSE_LIMIT * 1000)
+            expect(why).to_contain_text("refuses: ")
+            expect(why).to_contain_text("what costs it most is")
+            expect(why).to_contain_text("Escalation draw")
+            for selector in (".control-step", ".control-play", ".run-state", ".negotiation-title", ".round-view"):
+                box_inside_window(page.locator(selector))
+            title = page.locator(".negotiation-title .title-text")
+            expect(title).to_contain_text("Run 0, round 1")
+            assert not is_cut(title)
+            assert box_inside_window(page.locator(".round-view"))["height"] >= 200  # room to read in
+            if os.environ.get(SCREENSHOT):  # the README's picture: this window, as the test sees it
+                page.wait_for_timeout(500)  # let Bokeh paint the chart
+                page.screenshot(path=os.environ[SCREENSHOT])
+
+            page.get_by_text("The distribution", exact=True).click()
+            titles = page.locator(".chart-title .title-text")
+            expect(titles.filter(has_text="How the negotiation ends (95% Wilson intervals)")).to_be_visible()
+            expect(titles.filter(has_text="Highest escalation rung reached")).to_be_visible()
+            for n in range(titles.count()):
+                if titles.nth(n).is_visible():
+                    assert not is_cut(titles.nth(n)), titles.nth(n).inner_text()
+                    box_inside_window(titles.nth(n))
+            longest = titles.filter(has_text="Wilson")  # the check can fail: a title kept on one line is cut
+            longest.evaluate("e => { e.style.whiteSpace = 'nowrap'; e.style.overflow = 'hidden'; }")
+            assert is_cut(longest)
+
+            page.get_by_text("One negotiation", exact=True).click()
+            expect(page.locator(".round-view")).to_be_visible()
+            assert is_cut(page.locator(".round-view")), "on screen, round 1's view scrolls within the window"
+            page.emulate_media(media="print")
+            expect(page.locator("#sidebar")).to_be_hidden()
+            round_view = page.locator(".round-view")
+            expect(round_view).to_be_visible()
+            assert not is_cut(round_view), "printed, the round view is unfolded"
+        finally:
+            browser.close()
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.mark.slow
+def test_ultimatum_controls_refusals_play_and_export(dashboard_url, tmp_path, script_environment):
+    """Under the ultimatum the deadline and exponent sliders are greyed out with the reason on
+    the page; Runs = 50 is refused with a message; Play runs to the end, says the run is over
+    and stands on Play again; Export downloads the whole page, which Chromium prints to a
+    PDF of several pages."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport=PROJECTOR, accept_downloads=True)
+            page.goto(dashboard_url, timeout=START_TIMEOUT * 1000)
+            summary = page.locator(".distribution-summary p").first
+            expect(summary).to_contain_text("P(agreement)", timeout=START_TIMEOUT * 1000)
+            page.locator(".control-protocol select").select_option("ultimatum")
+            expect(summary).to_contain_text("ultimatum protocol", timeout=RESPONSE_LIMIT * 1000)
+            for prior in ("russia-deadline", "russia-concession_exponent"):
+                expect(page.locator(f".prior-{prior} .noUi-target")).to_have_attribute("disabled", "true")
+            expect(page.locator(".prior-russia-reservation .noUi-target")).not_to_have_attribute("disabled", "true")
+            expect(page.locator(".prior-caption").filter(has_text="Russia: deadline T")).to_contain_text(
+                "no effect under ultimatum: one round"
+            )
+            expect(page.locator(".protocol-note")).to_contain_text("Greyed out")
+
+            runs = page.locator(".control-runs input")
+            runs.fill("50")
+            runs.press("Enter")
+            expect(page.locator(".page-message")).to_contain_text("Runs (N): must be a whole number from 100 to 200,000 (got 50)", timeout=RESPONSE_LIMIT * 1000)
+            runs.fill("20000")
+            runs.press("Enter")
+            expect(page.locator(".page-message")).to_be_hidden(timeout=RESPONSE_LIMIT * 1000)
+
+            play = page.locator(".control-play button")
+            play.click()
+            expect(play).to_contain_text("Pause")
+            expect(page.locator(".run-state")).to_contain_text("Run 0 is over", timeout=60_000)
+            expect(play).to_contain_text("Play ▶")
+            expect(page.locator(".control-step button")).to_be_disabled()
+            expect(page.locator(".round-why")).to_contain_text("refuses: ")
+
+            with page.expect_download() as download:
+                page.locator(".control-export").get_by_text("Export").click()
+            exported = tmp_path / "negsim-dashboard.html"
+            download.value.save_as(exported)
+        finally:
+            browser.close()
+    html = exported.read_text(encoding="utf-8")
+    assert "ultimatum protocol" in html and "Run 0 is over" in html and "Why, in round 1" in html and "Glossary" in html
+    pdf = tmp_path / "export.pdf"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", *FLAGS, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", exported.as_uri()],
+        env=script_environment, timeout=120, check=True, capture_output=True,
+    )  # fmt: skip
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and pdf_pages(data) >= 2, pdf_pages(data)
