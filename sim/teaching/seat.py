@@ -72,7 +72,7 @@ class Choice:
     accepted: bool
     agent_accepted: bool
     offer: list[str] | None = None  # the seat's offer, if it proposed in this round
-    agent_offer: list[str] | None = None  # the agent rule's offer then (None: it had none)
+    agent_offer: list[str] | None = None  # the agent rule's offer then (the text, if it had none: the text stays)
 
     @property
     def differs(self) -> bool:
@@ -168,12 +168,16 @@ class SeatGame:
         choice = Choice(
             t=record.t, text=text, asked=bool(record.asked[self.seat]), accepted=bool(record.accepted[self.seat]),
             agent_accepted=bool(record.agent_accepted), offer=offer if proposed else None,
-            agent_offer=self._levels(self.scenario.packages[record.agent_offer]) if proposed and record.agent_offer >= 0 else None,
+            agent_offer=self._agent_offer(record, text) if proposed else None,
         )  # fmt: skip
         self.choices.append(choice)
         if self.finished:
             self.model.run()  # the aftermath: the crisis goes on, no one negotiates
         return choice
+
+    def _agent_offer(self, record, text: list[str]) -> list[str]:
+        """The agent rule's offer in the seat; with none, the text stays (it is what it offers)."""
+        return self._levels(self.scenario.packages[record.agent_offer]) if record.agent_offer >= 0 else text
 
     def _offer_levels(self, offer: list[str]) -> np.ndarray:
         items = self.scenario.items
@@ -229,9 +233,7 @@ def _vote(accepted: bool) -> str:
     return "accept" if accepted else "refuse"
 
 
-def _offer(scenario: Scenario, levels: list[str] | None) -> str:
-    if levels is None:
-        return "none (the text stays)"
+def _offer(scenario: Scenario, levels: list[str]) -> str:
     return package_words(scenario, [item.levels.index(level) for item, level in zip(scenario.items, levels)])
 
 
