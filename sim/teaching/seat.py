@@ -26,6 +26,7 @@ debrief page (:func:`create_debrief_app`). The pages are served by ``negsim-dash
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ class SeatGame:
             "reservation": float(state.reservations[self.seat]),
             "asked": bool(rules.asked[self.seat, number_]),
             "crosses_red_line": bool(state.crosses[self.seat, number_]),
+            "ratifier_votes": bool(rules.votes[self.seat, number_]),
             "rung": int(state.rung[0]),
             "others": others,
             "proposes": self.proposes(),
@@ -271,7 +273,8 @@ def round_markdown(game: SeatGame) -> str:
         f"- Your yes {'is needed' if v['asked'] else 'is not needed'} for this text.",
     ]
     if v["crosses_red_line"]:
-        lines.append("- This text crosses one of your red lines: your ratifier will refuse it even if you accept.")
+        ratifier = ", and your ratifier would refuse it if agreed" if v["ratifier_votes"] else " (your ratifier does not vote on it)"
+        lines.append(f"- This text crosses one of your red lines: an agent in your seat refuses it{ratifier}.")
     if v["others"]:
         lines.append("- Last round the others: " + ", ".join(f"{actor_words(a)} {said}" for a, said in v["others"].items()) + ".")
     else:
@@ -431,21 +434,25 @@ class SeatPage:
         game = self.game
         reference = reference_summary(game.scenario, game.protocol, game.seed)
         row = game.result(reference, self.session_input.value.strip(), self.student_input.value.strip())
-        self.store.add(row)
         final = package_words(game.scenario, game.model.text)
+        try:
+            self.store.add(row)
+            stored = "Your result is stored for the class debrief (the teacher's page: /debrief)."
+        except (OSError, sqlite3.Error, ValueError) as error:  # the play is still shown
+            stored = f"Your result could not be stored for the class debrief: {error}."
         self.end_text.object = "\n\n".join([
             "## Where your result falls",
             placement_words(row),
             f"Final text: {final}. Highest rung: {rung_words(row['highest_rung'])}.",
             "## Where you and the agent decided differently",
             differences_markdown(game.scenario, game.choices),
-            "Your result is stored for the class debrief (the teacher's page: /debrief).",
+            stored,
         ])  # fmt: skip
 
     def layout(self):
         pn = self.pn
         setup = pn.Column(
-            self.scenario_select, self.protocol_select, self.actor_select, pn.Row(self.world_input, self.seed_input),
+            self.scenario_select, self.protocol_select, self.actor_select, self.world_input, self.seed_input,
             self.session_input, self.student_input, self.start_button,
         )  # fmt: skip
         play = pn.Column(
