@@ -144,8 +144,16 @@ class SeatGame:
             "ratifier_votes": bool(rules.votes[self.seat, number_]),
             "rung": int(state.rung[0]),
             "others": others,
+            "offered_by": self._offered_by(last),
             "proposes": self.proposes(),
         }
+
+    def _offered_by(self, last) -> str | None:
+        """Who put the text on the table in the round before: a proposer, the mediator, or no one."""
+        if last is None or last.next_text is None:
+            return None
+        proposer = last.result.amendment.proposer
+        return "the mediator" if proposer < 0 else actor_words(self.scenario.actor_names[proposer])
 
     # --- playing ----------------------------------------------------------------------------------
     def play(self, accepts: bool, offer: list[str] | None = None) -> Choice:
@@ -275,6 +283,8 @@ def round_markdown(game: SeatGame) -> str:
     if v["crosses_red_line"]:
         ratifier = ", and your ratifier would refuse it if agreed" if v["ratifier_votes"] else " (your ratifier does not vote on it)"
         lines.append(f"- This text crosses one of your red lines: an agent in your seat refuses it{ratifier}.")
+    if v["offered_by"]:
+        lines.append(f"- This text is {v['offered_by']}'s {'amendment' if v['offered_by'] == 'the mediator' else 'offer'}.")
     if v["others"]:
         lines.append("- Last round the others: " + ", ".join(f"{actor_words(a)} {said}" for a, said in v["others"].items()) + ".")
     else:
