@@ -20,6 +20,7 @@ from sim.core.bundles import PeriodResult, RoundResult
 from sim.core.decisions import package_index, run_status
 from sim.core.enums import RoundOutcome, Rung, Status
 from sim.core.round import enters_aftermath, play_period, play_round, start_run
+from sim.core.seat import NoSeat
 from sim.engines.setup import new_state, rules_for
 from sim.protocols import Protocol
 from sim.sampling import Draws
@@ -110,7 +111,8 @@ class NegotiationModel(mesa.Model):
 
     @property
     def seat(self) -> int:
-        return int(self.state.seat.actor[0])
+        """The actor a person plays, or -1 (``State.seat`` is then ``NO_SEAT``)."""
+        return -1 if isinstance(self.state.seat, NoSeat) else int(self.state.seat.actor[0])
 
     def sit(self, accepts: bool, offer=None) -> None:
         """The seated actor's decisions for the next round: its vote on the text and, if it

@@ -10,7 +10,7 @@ come from the parameter table (:mod:`sim.parameters`).
 
 from collections import namedtuple
 
-import numpy as np
+from sim.core.seat import NO_SEAT
 
 Draws = namedtuple("Draws", "actors escalation events")
 Draws.__doc__ = """A chunk's draws: ``actors`` (ActorDraws), ``escalation`` (EscalationDraws), ``events``."""
@@ -33,18 +33,6 @@ the ladder's start and its actor, the number of rounds, ``continue_after_invasio
 West's speaker under ``alternating`` (-1 otherwise) and whether the ``single_text`` mediator
 anticipates ratification."""
 
-Seat = namedtuple("Seat", "actor accepts offer agent_accepts agent_offer")
-Seat.__doc__ = """A student in one actor's seat (DESIGN.md's round with one decision taken by a
-person; ``sim.teaching.seat``). ``actor[0]`` the seated actor (-1: none, every decision the
-agents'); ``accepts[0]`` its vote in the next round's step 1; ``offer`` the package (a level per
-item) it proposes in that round's step 4 if it is the proposer (``alternating``). The round
-writes what the agent rule would have decided in the seat: ``agent_accepts[0]`` (step 1) and,
-when the seat proposed, ``agent_offer[0]`` (a package number, -1 for none). Arrays, so that
-the compiled round reads and writes them in place."""
-
-NO_SEAT = Seat(np.full(1, -1), np.zeros(1, np.bool_), np.zeros(0, np.int64), np.zeros(1, np.bool_), np.full(1, -1))
-"""No one seated (the default of ``State.seat``; the round never writes into it)."""
-
 State = namedtuple(
     "State",
     "text rung reservations utility_table contributions utilities aspirations asked accepted "
@@ -56,8 +44,8 @@ table; ``rung`` a one-element array (the current rung, updated in place); ``rese
 the current (shifted) reservations; ``utility_table[a, p]`` actor ``a``'s utility of package
 ``p`` in this run; ``held[a, i]`` whether actor ``a``'s red line on item ``i`` binds in this
 run and ``crosses[a, p]`` whether package ``p`` crosses one of them. After a round: ``utilities``, ``aspirations``, ``asked``, ``accepted`` as
-decided in its step 1, and ``amend_aspirations`` as used in its step 4. ``seat``: a
-:class:`Seat`, by default no one's."""
+decided in its step 1, and ``amend_aspirations`` as used in its step 4. ``seat``: a person
+in one actor's seat (:mod:`sim.core.seat`; by default no one)."""
 
 Amendment = namedtuple(
     "Amendment",

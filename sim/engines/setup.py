@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.bundles import Rules, Seat, State
+from sim.core.bundles import Rules, State
+from sim.core.seat import NO_SEAT, new_seat
 from sim.core.decisions import votes_table
 from sim.protocols import Protocol
 from sim.scenario import Scenario
@@ -47,5 +48,5 @@ def new_state(scenario: Scenario, seat: int = -1) -> State:
         needs_yes=np.ones(n_actors, dtype=np.bool_),
         held=np.zeros((n_actors, n_items), dtype=np.bool_),
         crosses=np.zeros((n_actors, len(scenario.packages)), dtype=np.bool_),
-        seat=Seat(np.full(1, seat), np.zeros(1, np.bool_), np.zeros(n_items, np.int64), np.zeros(1, np.bool_), np.full(1, -1)),
+        seat=NO_SEAT if seat < 0 else new_seat(seat, n_items),
     )
