@@ -26,7 +26,7 @@ from tests.teaching.test_dashboard_browser import (  # noqa: F401 (the fixture i
 )
 
 WORLD, ACTOR, PROTOCOL = 3, "us", "alternating"
-STEP_TIMEOUT = 20_000  # ms for a click's answer
+STEP_TIMEOUT = START_TIMEOUT * 1000  # ms for a click's answer: the first seated round compiles the round for a seated State
 
 
 def vote_in(t: int) -> bool:
