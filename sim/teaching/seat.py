@@ -352,8 +352,11 @@ class SeatPage:
 
         self.pn, self.build, self.store = pn, build, store
         self.game: SeatGame | None = None
-        self.scenario_select = pn.widgets.Select(name="Scenario", options=scenarios, value="lieven_2022" if "lieven_2022" in scenarios else scenarios[0], css_classes=["seat-scenario"])
-        self.protocol_select = pn.widgets.Select(name="Protocol", options=protocols, value=protocols[0], css_classes=["seat-protocol"])
+        first = "lieven_2022" if "lieven_2022" in scenarios else scenarios[0]
+        self.scenario_select = pn.widgets.Select(name="Scenario", options=scenarios, value=first, css_classes=["seat-scenario"])
+        self.protocol_select = pn.widgets.Select(
+            name="Protocol", options=protocols, value=protocols[0], css_classes=["seat-protocol"]
+        )
         self.actor_select = pn.widgets.Select(name="Your seat", css_classes=["seat-actor"])
         self.world_input = pn.widgets.IntInput(name="World (run number)", value=0, start=0, css_classes=["seat-world"])
         self.seed_input = pn.widgets.IntInput(name="Seed", value=seed, start=0, css_classes=["seat-seed"])
