@@ -20,6 +20,7 @@ from sim.core.bundles import PeriodResult, RoundResult
 from sim.core.decisions import fill_contributions, package_index, run_status
 from sim.core.enums import RoundOutcome, Rung, Status
 from sim.core.round import enters_aftermath, play_period, play_round, start_run
+from sim.core.seat import NoSeat
 from sim.engines.setup import new_state, rules_for
 from sim.protocols import Protocol
 from sim.sampling import Draws
@@ -43,6 +44,9 @@ class RoundRecord:
     next_text: np.ndarray | None  # the text after step 4, if it changed or a proposal was made
     contributions: np.ndarray  # (actors, items, levels): s_i * v_i(l), the terms of each utility
     held: np.ndarray  # (actors, items): which red lines bind in this run
+    seat: int = -1  # the actor a person played (-1: none)
+    agent_accepted: bool | None = None  # in the seat, the agent rule's vote (step 1)
+    agent_offer: int | None = None  # in the seat, the agent rule's offer (a package number, -1: none), if the seat proposed
 
     @property
     def t(self) -> int:
@@ -79,14 +83,14 @@ class NegotiationModel(mesa.Model):
     """One negotiation. All of the run's random numbers come in ``draws`` (one run's slice of
     the common random numbers); the model draws nothing, so the batch engine reproduces it."""
 
-    def __init__(self, scenario: Scenario, protocol: Protocol, draws: Draws, trace: bool = False) -> None:
+    def __init__(self, scenario: Scenario, protocol: Protocol, draws: Draws, trace: bool = False, seat: int = -1) -> None:
         super().__init__(rng=draws.start)
         self.spec = scenario  # not `scenario`: mesa.Model reserves that name for its own Scenario type
         self.protocol = protocol
         self.draws = draws
         self.trace = trace
         self.rules = rules_for(scenario, protocol)
-        self.state = new_state(scenario)
+        self.state = new_state(scenario, seat)  # seat: the actor whose decisions :meth:`sit` gives (-1: none)
         self.result: RoundResult | None = None  # the last round of the talks
         self.history: list[RoundRecord] = []  # every round, when traced
         self.talking = True
@@ -111,6 +115,23 @@ class NegotiationModel(mesa.Model):
                 model_reporters={"rung": lambda m: int(m.state.rung[0])},
                 agent_reporters={k: k for k in ("utility", "aspiration", "asked", "accepted", "reservation")},
             )
+
+    @property
+    def seat(self) -> int:
+        """The actor a person plays, or -1 (``State.seat`` is then ``NO_SEAT``)."""
+        return -1 if isinstance(self.state.seat, NoSeat) else int(self.state.seat.actor[0])
+
+    def sit(self, accepts: bool, offer=None) -> None:
+        """The seated actor's decisions for the next round: its vote on the text and, if it
+        proposes in that round (``alternating``), its offer (a level per item)."""
+        if self.seat < 0:
+            raise ValueError("no one is seated in this model")
+        self.state.seat.accepts[0] = bool(accepts)
+        if offer is not None:
+            offer = np.asarray(offer, dtype=np.int64)
+            if offer.shape != self.state.seat.offer.shape or (offer < 0).any() or (offer >= self.rules.n_levels).any():
+                raise ValueError(f"offer {offer.tolist()} is not a package of {self.spec.name} (a level per item)")
+            self.state.seat.offer[:] = offer
 
     def step(self) -> None:
         """Play one round of the talks or, once they have ended, one aftermath period."""
@@ -160,6 +181,9 @@ class NegotiationModel(mesa.Model):
             next_text=s.text.copy() if amended and result.amendment.amended else None,
             contributions=self.contributions,
             held=s.held.copy(),
+            seat=self.seat,
+            agent_accepted=bool(s.seat.agent_accepts[0]) if self.seat >= 0 else None,
+            agent_offer=int(s.seat.agent_offer[0]) if amended and result.amendment.proposer == self.seat >= 0 else None,
         )
 
     # --- the run's outcome -----------------------------------------------------------

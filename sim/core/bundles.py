@@ -10,6 +10,8 @@ come from the parameter table (:mod:`sim.parameters`).
 
 from collections import namedtuple
 
+from sim.core.seat import NO_SEAT
+
 Draws = namedtuple("Draws", "actors escalation events")
 Draws.__doc__ = """A chunk's draws: ``actors`` (ActorDraws), ``escalation`` (EscalationDraws), ``events``."""
 
@@ -34,14 +36,16 @@ anticipates ratification."""
 State = namedtuple(
     "State",
     "text rung reservations utility_table contributions utilities aspirations asked accepted "
-    "amend_aspirations needs_yes held crosses",
+    "amend_aspirations needs_yes held crosses seat",
+    defaults=(NO_SEAT,),
 )
 State.__doc__ = """One run's working memory, reused from run to run. ``text`` the text on the
 table; ``rung`` a one-element array (the current rung, updated in place); ``reservations``
 the current (shifted) reservations; ``utility_table[a, p]`` actor ``a``'s utility of package
 ``p`` in this run; ``held[a, i]`` whether actor ``a``'s red line on item ``i`` binds in this
 run and ``crosses[a, p]`` whether package ``p`` crosses one of them. After a round: ``utilities``, ``aspirations``, ``asked``, ``accepted`` as
-decided in its step 1, and ``amend_aspirations`` as used in its step 4."""
+decided in its step 1, and ``amend_aspirations`` as used in its step 4. ``seat``: a person
+in one actor's seat (:mod:`sim.core.seat`; by default no one)."""
 
 Amendment = namedtuple(
     "Amendment",

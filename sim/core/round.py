@@ -28,6 +28,7 @@ from sim.core.decisions import (
 from sim.core.enums import RoundOutcome, Rung
 from sim.core.jit import kernel
 from sim.core.protocols import amend, no_amendment
+from sim.core.seat import vote as seat_vote
 
 
 @kernel
@@ -68,8 +69,9 @@ def aspirations_at(t, k, draws, state, out):
 def evaluate(t, k, draws, rules, state):
     """Step 1: every actor's utility of the text, its aspiration in round ``t`` (at the
     current reservation), whether its yes is needed and whether it accepts (utility at least
-    the aspiration, and no held red line crossed). Returns the first refusing actor whose yes
-    is needed (actor order), or -1."""
+    the aspiration, and no held red line crossed); a seated actor votes as its seat says
+    (:mod:`sim.core.seat`). Returns the first refusing actor whose yes is needed (actor
+    order), or -1."""
     aspirations_at(t, k, draws, state, state.aspirations)
     number = package_index(state.text, rules.strides)
     blocker = -1
@@ -79,7 +81,7 @@ def evaluate(t, k, draws, rules, state):
         state.accepted[a] = accepts(state.utilities[a], state.aspirations[a]) and not state.crosses[a, number]
         if blocker < 0 and state.asked[a] and not state.accepted[a]:
             blocker = a
-    return blocker
+    return seat_vote(state.seat, state, blocker)
 
 
 @kernel(forceinline=True)

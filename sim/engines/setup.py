@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.bundles import Rules, State
+from sim.core.seat import NO_SEAT, new_seat
 from sim.core.decisions import votes_table
 from sim.protocols import Protocol
 from sim.scenario import Scenario
@@ -28,8 +29,11 @@ def rules_for(scenario: Scenario, protocol: Protocol) -> Rules:
     )
 
 
-def new_state(scenario: Scenario) -> State:
+def new_state(scenario: Scenario, seat: int = -1) -> State:
+    """Working memory for one run at a time; ``seat`` the actor a person plays (-1: none)."""
     n_actors, n_items = len(scenario.actors), len(scenario.items)
+    if not -1 <= seat < n_actors:
+        raise ValueError(f"seat {seat} is not an actor of {scenario.name} (0 to {n_actors - 1}, or -1)")
     return State(
         text=np.zeros(n_items, dtype=np.int64),
         rung=np.zeros(1, dtype=np.int64),
@@ -44,4 +48,5 @@ def new_state(scenario: Scenario) -> State:
         needs_yes=np.ones(n_actors, dtype=np.bool_),
         held=np.zeros((n_actors, n_items), dtype=np.bool_),
         crosses=np.zeros((n_actors, len(scenario.packages)), dtype=np.bool_),
+        seat=NO_SEAT if seat < 0 else new_seat(seat, n_items),
     )

@@ -1111,8 +1111,16 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, show: bool = False
         origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     else:  # a classroom server (--host 0.0.0.0): students' browsers reach it by its address
         origins = ["*"]
+    from sim.teaching import seat
+
+    store, build = seat.SeatStore(), seat.build_from(composed)  # the class's seats: outputs/classroom/
+    pages = {
+        "/": lambda: create_app(**app_options),
+        "/seat": lambda: seat.create_seat_app(build, scenario_names(), protocol_names(), store, app_options.get("seed", 0)),
+        "/debrief": lambda: seat.create_debrief_app(store),
+    }
     return pn.serve(
-        lambda: create_app(**app_options),
+        pages,
         port=port,
         address=host,
         show=show,

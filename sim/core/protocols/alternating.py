@@ -12,6 +12,7 @@ from sim.core.bundles import Amendment
 from sim.core.protocols import register
 from sim.core.decisions import accepts, copy
 from sim.core.jit import kernel
+from sim.core.seat import offer as seat_offer
 
 NAME = "alternating"
 ONE_ROUND = False
@@ -52,12 +53,13 @@ def best_offer(proposer, rules, state):
 @kernel
 def amend(t, k, draws, rules, state):
     """This round's proposer offers its best package the other side accepts; if there is
-    none, the text stays."""
+    none, the text stays. A seated proposer offers its seat's package (:mod:`sim.core.seat`)."""
     proposer = proposer_of(t, rules.escalator, rules.west_speaker)
     for a in range(state.needs_yes.shape[0]):
         state.needs_yes[a] = True
     state.needs_yes[rules.escalator] = proposer != rules.escalator  # the East needs the West's yes only
     offer, candidates = best_offer(proposer, rules, state)
+    offer = seat_offer(state.seat, proposer, offer, rules.strides)
     if offer >= 0:
         copy(rules.packages[offer], state.text)
     return Amendment(offer >= 0, -1, 0, proposer, offer, candidates, 0, 0.0, 0, 0.0, 0, 0, 0, 0)
