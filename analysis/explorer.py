@@ -34,6 +34,7 @@ Outputs in the run directory: ``packages.parquet``/``.csv`` (one row per package
 from __future__ import annotations
 
 import logging
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,7 +379,8 @@ def item_effect_summary(exploration: Exploration) -> pd.DataFrame:
 
 def why_no_zopa(exploration: Exploration) -> str:
     """An empty ZOPA, explained: the highest threshold at which it would not be empty, and
-    its package (the one whose least willing needed actor is most willing)."""
+    its package (the one whose least willing needed actor is most willing); rounded down to
+    three decimals, so that the ZOPA at the threshold shown is not empty."""
     frame, actors = exploration.packages, exploration.scenario.actor_names
     weakest = np.column_stack(
         [frame[f"p_accept.{a}"].where(frame[f"asked.{a}"], 1.0).to_numpy(dtype=float) for a in actors]
@@ -386,7 +388,7 @@ def why_no_zopa(exploration: Exploration) -> str:
     best = int(np.argmax(weakest))
     return (
         f"no package has every needed actor at p >= {exploration.threshold:g}; the highest threshold "
-        f"with a ZOPA is {weakest[best]:.3g} (#{int(frame['package'].iat[best])})"
+        f"with a ZOPA is {math.floor(weakest[best] * 1000) / 1000:g} (#{int(frame['package'].iat[best])})"
     )
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -423,7 +424,8 @@ def _levels(search: OfferSearch, number: int) -> str:
 
 def closest_to_constraints(search: OfferSearch) -> str:
     """Why the search came back empty: for each numeric bound of ``subject_to``, the best
-    value any allowed opening reaches (``p_war<=0.10``: the lowest P(war) among them)."""
+    value any allowed opening reaches (``p_war<=0.10``: the lowest P(war) among them), rounded
+    to three decimals towards the side that meets it (so that a bound at it is met)."""
     table = search.table[search.table["allowed"]]
     parts = []
     for condition in parse_conditions(search.subject_to, outcome_columns(search.scenario), "subject_to"):
@@ -432,9 +434,11 @@ def closest_to_constraints(search: OfferSearch) -> str:
         values = table[condition.column].astype(float)
         best = values.idxmin() if condition.op in ("<=", "<") else values.idxmax()
         meet = int(evaluate_all([condition], table).sum())
+        upper = condition.op in ("<=", "<")
+        shown = (math.ceil if upper else math.floor)(values[best] * 1000) / 1000  # a bound at it is met
         parts.append(
-            f"{condition.text}: the {'lowest' if condition.op in ('<=', '<') else 'highest'} "
-            f"{condition.column} of any allowed opening is {values[best]:.3g} "
+            f"{condition.text}: the {'lowest' if upper else 'highest'} "
+            f"{condition.column} of any allowed opening is {shown:g} "
             f"(#{int(table.at[best, 'package'])}); {meet} of {len(table)} meet it alone"
         )
     return ": " + "; ".join(parts) if parts else ""
