@@ -50,6 +50,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 N_RUNS = 200  # runs per Monte Carlo of a reduced command
@@ -319,3 +321,112 @@ def is_reduced(command: Command, block: Block) -> bool:
 
 def environment_note() -> str:
     return f"(python {sys.version.split()[0]}, {os.cpu_count()} cores)"
+
+
+# --- the test, shared by the modules that run the docs (two, so that both pytest workers run some) ---
+
+
+BLOCKS = all_blocks()
+CASES = [(block, k) for block in BLOCKS for k in range(len(block.commands))]
+
+
+def _shown_before() -> dict[tuple[int, int], str]:
+    """Simulating commands shown word for word in an earlier block: run once, there, unless a
+    later command of their own block may read what they wrote."""
+    first: dict[str, str] = {}
+    again = {}
+    for block, k in CASES:
+        command = block.commands[k]
+        try:
+            program = program_and_args(command.text)[0] if not command.exempt else ""
+        except ValueError:  # not runnable as written: its test says why
+            continue
+        if block.before or command.expected or not (program == "sim" or program.startswith("negsim")):
+            continue
+        if program in READS_ONLY:
+            continue
+        if command.text in first and first[command.text] != f"{block.doc}:{block.line}":
+            again[(id(block), k)] = first[command.text]
+        else:
+            first.setdefault(command.text, f"{block.doc}:{block.line}")
+    return again
+
+
+AGAIN = _shown_before()
+
+
+def _id(case) -> str:
+    block, k = case
+    command = block.commands[k]
+    return f"{command.where} {command.text[:60]}"
+
+
+class BlockRun:
+    """A block's folder and the results of its commands so far (a later command of the block
+    may read what an earlier one wrote, so they run in order, each once)."""
+
+    def __init__(self, block: Block, folder: Path):
+        self.block, self.folder, self.results, self.failed = block, folder, {}, None
+        prepare(folder)
+        for line in block.before:
+            done = run_setup(line, folder, block.full_size)
+            if done.returncode != 0:
+                self.failed = f"the block's `doc-test: before {line}` failed\n{done.describe()}"
+                return
+
+    def result(self, k: int):
+        for j in range(len(self.results), k + 1):
+            if self.failed is not None:
+                pytest.fail(f"{self.block.commands[k].where}: not run: {self.failed}")
+            command = self.block.commands[j]
+            try:
+                done = run(command.text, self.folder, self.block.full_size)
+            except ValueError as error:
+                pytest.fail(f"{command.where}: {error}: {command.text}")
+            self.results[j] = done
+            if done.returncode != expected_status(command):
+                self.failed = f"{command.where} exited {done.returncode}"
+        return self.results[k]
+
+
+@pytest.fixture(scope="module")
+def block_runs(tmp_path_factory):
+    runs: dict[int, BlockRun] = {}
+
+    def get(block: Block) -> BlockRun:
+        if id(block) not in runs:
+            runs[id(block)] = BlockRun(block, tmp_path_factory.mktemp(block.doc.replace("/", "_") + f"_{block.line}"))
+        return runs[id(block)]
+
+    return get
+
+
+def cases(*docs: str) -> list:
+    """The commands of ``docs`` (paths relative to the repository), as test parameters."""
+    return [pytest.param(case, id=_id(case)) for case in CASES if case[0].doc in docs]
+
+
+def check(case, block_runs) -> None:
+    """Run one documented command (and, once, the commands before it in its block); check it."""
+    block, k = case
+    command = block.commands[k]
+    if block.skip:
+        pytest.skip(f"{block.doc}:{block.line} marked: {block.skip}")
+    if command.exempt:
+        pytest.skip(f"exempt: {command.exempt}")
+    later = block.commands[k + 1 :]
+    if (id(block), k) in AGAIN and all((id(block), k + 1 + j) in AGAIN or c.exempt for j, c in enumerate(later)):
+        pytest.skip(f"the same command runs in {AGAIN[(id(block), k)]}")  # and nothing here reads its output
+    done = block_runs(block).result(k)
+    report = f"{command.where}: {command.text}\n{done.describe()}"
+    assert done.returncode == expected_status(command), report
+    if command.expected:
+        masked = any(is_reduced(c, block) for c in block.commands) or any(
+            is_command(line) and reduced(*program_and_args(line)) != program_and_args(line)[1]
+            for line in block.before
+        )
+        missing = missing_output(command.expected, done.stdout + done.stderr, masked)
+        assert missing is None, (
+            f"{command.where}: the doc shows {'(numbers masked: fewer runs) ' if masked else ''}"
+            f"{missing!r}, which the output lacks\n{report}"
+        )
