@@ -3,13 +3,15 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# The first of these that is Python >= 3.12 (Mesa 3.5 needs it); .python-version selects 3.12 under pyenv.
+# The first of these that is Python >= 3.12 (negsim needs it: Mesa 3.5 does); .python-version selects 3.12 under pyenv.
 CANDIDATES := python3 python3.13 python3.12 python
 
 # The pinned environment: every dependency at the version requirements.lock names (pip-compile
-# of pyproject.toml's test extra; `make lock` regenerates it). `make test LOCK=` resolves from
-# pyproject.toml's ranges instead (the newest versions they allow).
+# of pyproject.toml with all its extras: $(EXTRAS); `make lock` regenerates it). `make test LOCK=`
+# resolves from pyproject.toml's ranges instead (the newest versions they allow).
+EXTRAS := test,dashboard,cluster
 LOCK ?= requirements.lock
+comma := ,
 
 .PHONY: run test bench clean lock
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@py=""; for c in $(CANDIDATES); do \
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then py=$$c; break; fi; \
 	done; \
-	if [ -z "$$py" ]; then echo "negsim: no Python >= 3.12 found (tried: $(CANDIDATES)); Mesa 3.5 needs 3.12 or newer. Install one (e.g. pyenv install 3.12)." >&2; exit 1; fi; \
+	if [ -z "$$py" ]; then echo "negsim needs Python >= 3.12 (found: $$(python3 --version 2>&1 || echo none); tried: $(CANDIDATES)). Install one (e.g. pyenv install 3.12, or your system's python3.12 package) and run make again." >&2; exit 1; fi; \
 	if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then rm -rf $(VENV); fi; \
 	[ -x $(BIN)/python ] || { echo "Creating $(VENV) with $$($$py --version)"; $$py -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -25,7 +27,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	  $(BIN)/python -m pip install --quiet -r $(LOCK) && \
 	  $(BIN)/python -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat; \
 	else \
-	  $(BIN)/python -m pip install --quiet -e ".[test]" --config-settings editable_mode=compat; \
+	  $(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" --config-settings editable_mode=compat; \
 	fi
 	@echo "$(LOCK)" > $(STAMP)
 
@@ -44,7 +46,7 @@ bench: $(STAMP)  ## every performance target, measured in one table (benchmarks/
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml (pip-tools), then reinstall from it
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --allow-unsafe --extra test --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --allow-unsafe $(foreach e,$(subst $(comma), ,$(EXTRAS)),--extra $(e)) --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --no-emit-trusted-host --output-file requirements.lock pyproject.toml
 	@rm -f $(STAMP)
 

@@ -6,10 +6,14 @@ build copies them into ``sim/_data/`` of the build; :mod:`sim.bundled` finds the
 installed package, and beside ``sim/`` in a checkout. The metadata is in ``pyproject.toml``.
 """
 
+import sys
 from pathlib import Path
 
-from setuptools import setup
-from setuptools.command.build_py import build_py
+if sys.version_info < (3, 12):  # pip would first report that no Mesa 3.5 fits this Python
+    sys.exit(f"negsim needs Python >= 3.12 (this is {sys.version.split()[0]}): install it with a python3.12 or newer")
+
+from setuptools import setup  # noqa: E402 (after the version check)
+from setuptools.command.build_py import build_py  # noqa: E402
 
 FOLDERS = ("conf", "scenarios")  # sim.bundled.FOLDERS
 FILES = ("requirements.lock",)  # sim.bundled.FILES

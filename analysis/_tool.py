@@ -96,12 +96,12 @@ def run_tool(
     from hydra.core.config_store import ConfigStore
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.configure import CONF_DIR, expand_scenario_file  # registers negsim's schema: first
+    from sim.configure import CONF_DIR, expand_command_line  # registers negsim's schema: first
 
     ConfigStore.instance().store(name="negsim_schema", node=schema)
     args = sys.argv[1:]
     try:
-        args = expand_scenario_file(args)
+        args = expand_command_line(args)
         check_tool_command_line(args, validate)
     except ConfigError as error:
         fail(prog, error)

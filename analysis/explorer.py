@@ -34,6 +34,7 @@ Outputs in the run directory: ``packages.parquet``/``.csv`` (one row per package
 from __future__ import annotations
 
 import logging
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,6 +374,21 @@ def item_effect_summary(exploration: Exploration) -> pd.DataFrame:
     return grouped.agg(mean="mean", min="min", max="max", packages="size").reset_index()
 
 
+def why_no_zopa(exploration: Exploration) -> str:
+    """An empty ZOPA, explained: the highest threshold at which it would not be empty, and
+    its package (the one whose least willing needed actor is most willing); rounded down to
+    three decimals, so that the ZOPA at the threshold shown is not empty."""
+    frame, actors = exploration.packages, exploration.scenario.actor_names
+    weakest = np.column_stack(
+        [frame[f"p_accept.{a}"].where(frame[f"asked.{a}"], 1.0).to_numpy(dtype=float) for a in actors]
+    ).min(axis=1)
+    best = int(np.argmax(weakest))
+    return (
+        f"no package has every needed actor at p >= {exploration.threshold:g}; the highest threshold "
+        f"with a ZOPA is {math.floor(weakest[best] * 1000) / 1000:g} (#{int(frame['package'].iat[best])})"
+    )
+
+
 def format_exploration(exploration: Exploration, out_dir: Path | None = None) -> str:
     """A one-screen summary for the terminal."""
     frame, scenario = exploration.packages, exploration.scenario
@@ -389,6 +405,7 @@ def format_exploration(exploration: Exploration, out_dir: Path | None = None) ->
         (
             f"Zone of possible agreement (each needed actor accepts with p >= {exploration.threshold:g}): "
             f"{int(frame['zopa'].sum())} packages"
+            + ("" if frame["zopa"].any() else f"; {why_no_zopa(exploration)}")
         ),
         "",
         "Bargaining solutions among the Pareto-optimal individually rational packages",

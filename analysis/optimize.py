@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -424,6 +425,28 @@ def _levels(search: OfferSearch, number: int) -> str:
     )
 
 
+def closest_to_constraints(search: OfferSearch) -> str:
+    """Why the search came back empty: for each numeric bound of ``subject_to``, the best
+    value any allowed opening reaches (``p_war<=0.10``: the lowest P(war) among them), rounded
+    to three decimals towards the side that meets it (so that a bound at it is met)."""
+    table = search.table[search.table["allowed"]]
+    parts = []
+    for condition in parse_conditions(search.subject_to, outcome_columns(search.scenario), "subject_to"):
+        if condition.op not in ("<=", "<", ">=", ">") or condition.rhs_column is not None:
+            continue
+        values = table[condition.column].astype(float)
+        best = values.idxmin() if condition.op in ("<=", "<") else values.idxmax()
+        meet = int(evaluate_all([condition], table).sum())
+        upper = condition.op in ("<=", "<")
+        shown = (math.ceil if upper else math.floor)(values[best] * 1000) / 1000  # a bound at it is met
+        parts.append(
+            f"{condition.text}: the {'lowest' if upper else 'highest'} "
+            f"{condition.column} of any allowed opening is {shown:g} "
+            f"(#{int(table.at[best, 'package'])}); {meet} of {len(table)} meet it alone"
+        )
+    return ": " + "; ".join(parts) if parts else ""
+
+
 def format_search(search: OfferSearch, out_dir: Path | None = None, top: int = 10) -> str:
     table, objective = search.table, search.objective
     allowed = int(table["allowed"].sum())
@@ -439,7 +462,7 @@ def format_search(search: OfferSearch, out_dir: Path | None = None, top: int = 1
     ]
     if search.best is None:
         lines.append(
-            "No allowed package satisfies the constraints"
+            "No allowed package satisfies the constraints" + closest_to_constraints(search)
             if allowed
             else "No package is allowed by 'where'"
         )

@@ -883,6 +883,7 @@ def format_result(result: Sensitivity, out_dir: Path | None = None, top: int = 1
             f"Base: P(agreement) {result.base['agreement']:.1%}, "
             f"{P_WAR_CAPTION} {result.base['war']:.1%}"
         ),
+        *([f"Note: {result.settings['note']}"] if "note" in result.settings else []),
         "",
         header + "P(agreement) low..high   P(war) low..high    " + extra.get(result.method, ""),
     ]
@@ -970,13 +971,19 @@ def _parse(cfg, scenario: Scenario) -> list[Factor]:
             list(cfg.factors),
             "no factor: every prior of the scenario is fixed; name some with factors=[...]",
         )
-    if cfg.method == "morris" and len(factors) < 2:
-        raise ConfigError(
-            "factors",
-            list(cfg.factors),
-            "the Morris method needs at least two factors (or use method=oat)",
-        )
     return factors
+
+
+ONE_FACTOR_NOTE = "{method} needs two or more factors; with one, this is its one-at-a-time sweep (method=oat)"
+
+
+def method_for(method: str, factors: list[Factor]) -> tuple[str, str | None]:
+    """The design to run, and why it differs from ``method`` if it does. With one factor,
+    Morris elementary effects and Sobol indices say nothing a sweep does not (Sobol's S1 = ST
+    = 1 by construction), so the one-at-a-time sweep of that factor, the tornado, is run."""
+    if method in ("morris", "sobol") and len(factors) == 1:
+        return "oat", ONE_FACTOR_NOTE.format(method=method.capitalize())
+    return method, None
 
 
 def _validate(cfg, built) -> None:
@@ -999,6 +1006,7 @@ def _task(cfg, out_dir: Path) -> Sensitivity:
         if not cfg.quiet:
             print(format_result(result, out_dir, int(cfg.top)))
         return result
+    method, note = method_for(str(cfg.method), factors)
     result = analyse(
         scenario,
         container["scenario"],
@@ -1006,7 +1014,7 @@ def _task(cfg, out_dir: Path) -> Sensitivity:
         engine,
         mc,
         factors,
-        str(cfg.method),
+        method,
         int(cfg.trajectories),
         int(cfg.levels),
         int(cfg.base_samples),
@@ -1014,6 +1022,8 @@ def _task(cfg, out_dir: Path) -> Sensitivity:
         resamples=int(cfg.resamples),
         slices=int(cfg.slices),
     )
+    if note is not None:
+        result.settings["note"] = note
     out_dir.mkdir(parents=True, exist_ok=True)
     write_outputs(result, out_dir, bool(cfg.figures), container)
     if not cfg.quiet:

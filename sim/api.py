@@ -60,7 +60,7 @@ def _overrides(scenario: str | None, protocol: str | dict | None, engine: str | 
     for key, value in (("engine", engine), ("mc.n_runs", n_runs), ("mc.seed", seed)):
         if value is not None:
             out.append(f"{key}={value}")
-    return configure.expand_scenario_file(out + list(overrides))  # scenario_file=PATH, as the command does
+    return configure.expand_command_line(out + list(overrides))  # scenario_file=PATH, as the command does
 
 
 def compose(scenario: str | None = None, protocol: str | dict | None = None, engine: str | None = None,

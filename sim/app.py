@@ -27,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 import sim
 from sim import rundir
-from sim.configure import CONF_DIR, build, check_command_line, expand_scenario_file, hydra_context, parse_overrides
+from sim.configure import CONF_DIR, build, check_command_line, expand_command_line, hydra_context, parse_overrides
 from sim.errors import EXIT_ENVIRONMENT, ConfigError, describe_os_error
 from sim.launchers import check_launch, compose_with_hydra, pin_output_dir, split_args
 from sim.limits import fit_jobs
@@ -206,7 +206,7 @@ def main() -> None:
     """Console entry point (``negsim`` and ``python -m sim``)."""
     args = sys.argv[1:]
     try:
-        args = expand_scenario_file(args)
+        args = expand_command_line(args)
         composed = compose_single_run(args)
         if composed is None:
             check_command_line(args)

@@ -10,6 +10,7 @@ this module registers the structured config (``negsim_schema``) that ``conf/conf
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import difflib
 import itertools
@@ -22,9 +23,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import limits, scenario_file
 from sim.bundled import conf_dir
-from sim.config import register_configs
+from sim.config import PriorConf, register_configs
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, config_hash
+from sim.parameters import parameter_of
 from sim.protocols import Protocol, check_protocol_fits, protocol_from_dict
 from sim.scenario import Scenario, check_size, scenario_from_dict
 
@@ -95,6 +97,77 @@ def expand_scenario_file(args: list[str]) -> list[str]:
             raise ConfigError("scenario_file", str(path), "its name clashes with a bundled scenario; rename the file")
         file, stem = quoted(str(path.resolve())), quoted(path.stem)
         out += [f"scenario_file={file}", f"scenario={stem}", f"hydra.searchpath=[{quoted(f'{SCHEME}://{path.resolve()}')}]"]
+    return out
+
+
+def expand_command_line(args: list[str]) -> list[str]:
+    """A command line's short forms spelled out for Hydra: ``scenario_file=PATH``
+    (:func:`expand_scenario_file`) and one-value priors (:func:`expand_prior_values`)."""
+    return expand_prior_values(expand_scenario_file(args))
+
+
+PRIOR_NUMBERS = tuple(f.name for f in dataclasses.fields(PriorConf) if f.default is None and f.name != "dist")
+
+
+def prior_mapping(key: str, value: object) -> dict:
+    """A prior's short form as the mapping it stands for: a number fixes the prior at it,
+    ``[low, high]`` makes it uniform on that range. Every other numeric field is nulled (a
+    Hydra override merges a mapping into the node: the old family's parameters would stay)."""
+    numbers = {name: None for name in PRIOR_NUMBERS}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"dist": "fixed", **numbers, "value": float(value)}
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
+        return {"dist": "uniform", **numbers, "low": float(value[0]), "high": float(value[1])}
+    raise ConfigError(
+        key, value, "a prior is a number (fixed at it), [low,high] (uniform) or its fields (KEY.dist=..., KEY.low=...)"
+    )
+
+
+def _hydra_text(mapping: dict) -> str:
+    """A flat mapping in Hydra's override grammar: ``{dist:fixed,value:0.2,low:null}``."""
+    return "{" + ",".join(f"{k}:{'null' if v is None else repr(v)}" for k, v in mapping.items()) + "}"
+
+
+def expand_prior_values(args: list[str]) -> list[str]:
+    """``scenario.<prior path>=0.2`` (fixed) and ``=[0.1,0.3]`` (uniform), sweeps of them
+    included (``=0.1,0.2``), as the full prior mapping (:func:`prior_mapping`). Only keys that
+    :func:`sim.parameters.parameter_of` knows as priors are touched; a mapping, ``null`` or a
+    prior's own field (``...reservation.low=0``) passes as written."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    parser, out, skip = OverridesParser.create(), [], False
+    for arg in args:
+        if skip or arg.startswith("-") or not arg.startswith("scenario."):
+            skip = arg in FLAGS_WITH_VALUE
+            out.append(arg)
+            continue
+        key = arg.split("=", 1)[0]
+        try:
+            parameter_of(key.removeprefix("scenario."))
+        except KeyError:  # not a prior's path (a prior's field, an item, ...)
+            out.append(arg)
+            continue
+        try:
+            override = parser.parse_override(arg)
+        except Exception:  # noqa: BLE001 (Hydra's grammar error: Hydra reports it, in one line)
+            out.append(arg)
+            continue
+        value = override.value()
+        if value is None or isinstance(value, dict):
+            out.append(arg)
+            continue
+        if isinstance(value, (ChoiceSweep, RangeSweep)):
+            values = list(override.sweep_iterator())
+        elif override.is_sweep_override():  # interval(...): for optimising sweepers
+            raise ConfigError(key, arg.split("=", 1)[1], "sweep a prior over a list of values or ranges")
+        else:
+            values = [value]
+        out.append(f"{key}=" + ",".join(_hydra_text(prior_mapping(key, v)) for v in values))
     return out
 
 

@@ -91,9 +91,19 @@ def compose_with_hydra(overrides: list[str]) -> DictConfig:
                 raise ConfigError(
                     "hydra/launcher", choice,
                     f"no such launcher: its plugin is not installed and conf/hydra/launcher/ has no such file "
-                    f"(available: {', '.join(available)})",
+                    f"(available: {', '.join(available)})" + cluster_hint(choice),
                 ) from None  # fmt: skip
             raise composition_error(error, overrides) from None
+
+
+CLUSTER_LAUNCHERS = ("joblib", "submitit")  # the launchers of negsim's `cluster` extra
+
+
+def cluster_hint(name: str | None) -> str:
+    """How to install a launcher of the ``cluster`` extra that is missing (else nothing)."""
+    if name is not None and any(launcher in name for launcher in (*CLUSTER_LAUNCHERS, "slurm")):
+        return "; install it with: pip install 'negsim[cluster]'"
+    return ""
 
 
 def check_launcher(cfg: DictConfig) -> None:
@@ -110,7 +120,9 @@ def check_launcher(cfg: DictConfig) -> None:
     try:
         __import__(module)
     except ImportError:
-        raise ConfigError("hydra/launcher", choice, f"its plugin is not installed (cannot import {module})") from None
+        raise ConfigError(
+            "hydra/launcher", choice, f"its plugin is not installed (cannot import {module})" + cluster_hint(module)
+        ) from None
     if target.endswith(".SlurmLauncher"):
         check_slurm(launcher, choice)
 

@@ -1183,6 +1183,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed at start (default 0)")
     parser.add_argument("--show", action="store_true", help="open a browser tab")
     args = parser.parse_args(argv)
+    try:
+        import panel  # noqa: F401 (the `dashboard` extra)
+    except ImportError:
+        parser.error("needs Panel, which is not installed: pip install 'negsim[dashboard]'")
     if args.scenario not in scenario_names():
         parser.error(
             f"--scenario: unknown scenario {args.scenario!r}; use one of {scenario_names()}"

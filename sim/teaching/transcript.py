@@ -710,7 +710,7 @@ def main() -> None:
     args = sys.argv[1:]
     with transcript_schema():
         try:
-            args = configure.expand_scenario_file(args)
+            args = configure.expand_command_line(args)
             _check_run(args)
             configure.check_command_line(args)
         except ConfigError as error:

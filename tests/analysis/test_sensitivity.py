@@ -187,7 +187,6 @@ def test_command(tmp_path, script, scenario_dict, uniform_prior, write_small):
     [
         (["method=anova"], "method"),
         (["factors=[actors.russia.nope]"], "factors"),
-        (["factors=[actors.russia.reservation]"], "factors"),  # Morris needs two
         (["trajectories=1"], "trajectories"),
         (["shift=0"], "shift"),
     ],
@@ -199,6 +198,17 @@ def test_bad_command_lines(args, field):
     with tool_schema(SensitivityConf), pytest.raises(ConfigError) as error:
         check_tool_command_line(args, _validate)
     assert error.value.field == field
+
+
+@pytest.mark.parametrize("method", ["morris", "sobol"])
+def test_one_factor_runs_the_one_at_a_time_sweep(method):
+    """Morris and Sobol need two factors or more: one factor is its tornado (``oat``), with a note
+    (end to end: tests/analysis/test_empty_results.py)."""
+    one, two = [object()], [object(), object()]
+    chosen, note = sensitivity.method_for(method, one)
+    assert chosen == "oat" and "method=oat" in note
+    assert sensitivity.method_for(method, two) == (method, None)
+    assert sensitivity.method_for("oat", one) == ("oat", None)
 
 
 def test_first_order_given_data_by_hand():

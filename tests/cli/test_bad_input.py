@@ -83,6 +83,7 @@ def _update(path: str, **params: object) -> Callable[[dict], None]:
 
 RUSSIA = "scenario.actors.russia"
 SPILL = "scenario.escalation.p_spillover"
+RUSSIA_R = "scenario.actors.russia.reservation"
 EXPONENT = f"{RUSSIA}.concession_exponent"
 
 CASES = [
@@ -108,6 +109,12 @@ CASES = [
         ("-0.2",),
         args=("scenario.escalation.p_deadline.low=-0.2",),
     ),
+    # a prior's short forms (docs/scenario-format.md): a number fixes it, [low,high] is uniform
+    Case("prior_short_form_word", RUSSIA_R, ("abc",), args=(f"{RUSSIA_R}=abc",), also=("[low,high]",)),
+    Case("prior_short_form_one_bound", RUSSIA_R, ("[0.1]",), args=(f"{RUSSIA_R}=[0.1]",)),
+    Case("prior_short_form_out_of_range", RUSSIA_R, ("1.5",), args=(f"{RUSSIA_R}=1.5",)),
+    Case("prior_short_form_reversed", RUSSIA_R, ("0.3", "0.1"), args=(f"{RUSSIA_R}=[0.3,0.1]",)),
+    Case("prior_short_form_interval_sweep", RUSSIA_R, ("interval(0,1)",), args=("-m", f"{RUSSIA_R}=interval(0,1)")),
     Case("n_runs_zero", "mc.n_runs", ("0",), args=("mc.n_runs=0",)),
     Case("n_runs_negative", "mc.n_runs", ("-5",), args=("mc.n_runs=-5",)),
     Case("n_runs_wrong_type", "mc.n_runs", ("abc",), args=("mc.n_runs=abc",)),
