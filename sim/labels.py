@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sim.parameters import parameter_of
 from sim.priors import PARAMETERS as PRIOR_FIELDS
-from sim.teaching.words import RUNG_WORDS, actor_words, item_words, level_words, status_words
+from sim.teaching.words import RUNG_WORDS, actor_words, item_words, level_words, possessive, status_words
 
 STATUS_WAR = "status war"
 """The status ``war``'s label: never read as P(war), which counts the highest rung."""
@@ -69,11 +69,6 @@ FIELD_WORDS = {"dist": "prior family", "low": "lower bound", "high": "upper boun
 ``b`` keep their names."""
 
 
-def possessive(name: str) -> str:
-    """"Russia's", "NATO allies'"."""
-    return f"{name}'" if name.endswith("s") and not name.isupper() else f"{name}'s"
-
-
 def status_label(name: str) -> str:
     """``nato_russia_war`` -> "NATO-Russia war"; the status ``war`` -> "status war"."""
     return STATUS_WAR if name == "war" else status_words(name)
@@ -108,16 +103,16 @@ def _parameter_label(path: str) -> str | None:
     except KeyError:
         return None
     names = dict(zip(parameter.path.split("."), path.split(".")))
-    actor = actor_words(names.get("{actor}", ""))
+    actor, owner = actor_words(names.get("{actor}", "")), possessive(names.get("{actor}", ""))
     words = {
         "item": item_words(names.get("{item}", "")),
         "level": level_words(names.get("{level}", "")),
-        "actor": possessive(actor) if parameter.name == "shifts" else actor,
+        "actor": owner if parameter.name == "shifts" else actor,
         "rung": rung_label(names.get("{rung}", "")),
     }
     text = PARAMETER_WORDS.get(parameter.name, parameter.name.replace("_", " ")).format(**words)
     if "{actor}" in parameter.path and parameter.name != "shifts":
-        text = f"{possessive(actor)} {text}"
+        text = f"{owner} {text}"
     return text[0].upper() + text[1:]
 
 
