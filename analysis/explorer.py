@@ -91,9 +91,10 @@ class Exploration:
 
 
 def explore(
-    scenario: Scenario, protocol: Protocol, seed: int, n_runs: int, threshold: float = 0.5
+    scenario: Scenario, protocol: Protocol, seed: int, n_runs: int, threshold: float = 0.5, threads: int = 0
 ) -> Exploration:
-    """Evaluate every package of ``scenario`` under runs ``0 .. n_runs-1`` of seed ``seed``."""
+    """Evaluate every package of ``scenario`` under runs ``0 .. n_runs-1`` of seed ``seed``,
+    in blocks on ``threads`` threads (0: the cores available; ``mc.threads`` from a command)."""
     if not 0.0 <= threshold <= 1.0:
         raise ConfigError("threshold", threshold, "must be a probability in [0, 1]")
     packages = scenario.packages
@@ -138,7 +139,7 @@ def explore(
 
     # blocks on threads (numpy, scipy and the compiled kernels release the GIL); every sum is
     # exact, so the result does not depend on the number of threads
-    with ThreadPoolExecutor(available_cores()) as pool:
+    with ThreadPoolExecutor(threads or available_cores()) as pool:
         for sums, steps_up, steps_down, solved in pool.map(block, range(0, n_runs, BLOCK)):
             for total, part in zip((u_sum, u_sq, r_sum, hold_sum, accept, joint, ratified), sums):
                 total += part
@@ -729,7 +730,7 @@ def _task(cfg, out_dir: Path) -> Exploration:
 
     scenario, protocol, _engine, mc, container = build(cfg)
     _validate(cfg, (scenario, protocol, _engine, mc, container))
-    exploration = explore(scenario, protocol, mc.seed, mc.n_runs, float(cfg.threshold))
+    exploration = explore(scenario, protocol, mc.seed, mc.n_runs, float(cfg.threshold), mc.threads)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_outputs(
         exploration, out_dir, parse_planes(cfg.planes, scenario), bool(cfg.figures), container

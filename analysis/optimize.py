@@ -269,7 +269,7 @@ def search_offers(
     from analysis.explorer import explore
 
     where, subject_to = list(where or []), list(subject_to or [])
-    exploration = explore(scenario, protocol, mc.seed, mc.n_runs, threshold)
+    exploration = explore(scenario, protocol, mc.seed, mc.n_runs, threshold, mc.threads)
     offers = exploration.packages
     allowed = evaluate_all(where, offers)
     candidates = np.flatnonzero(allowed)

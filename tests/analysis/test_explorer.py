@@ -234,9 +234,10 @@ def test_results_do_not_depend_on_the_block_size(
     scenario = build_scenario(data)
     whole = explore(scenario, Protocol(), seed=1, n_runs=3000)
     monkeypatch.setattr(explorer, "BLOCK", 700)
-    pieces = explore(scenario, Protocol(), seed=1, n_runs=3000)
-    assert whole.packages.equals(pieces.packages)
-    assert whole.effects.equals(pieces.effects)
+    for threads in (1, 3):  # and on any number of threads (mc.threads from a command)
+        pieces = explore(scenario, Protocol(), seed=1, n_runs=3000, threads=threads)
+        assert whole.packages.equals(pieces.packages)
+        assert whole.effects.equals(pieces.effects)
     # and the draws did vary: Russia accepts the status quo in some runs only
     assert 0 < whole.packages.loc[0, "p_accept.russia"] < 1
 
