@@ -126,7 +126,8 @@ def draw(
 
     ``recycle``: an earlier chunk's draws of the same scenario and protocol that nothing
     reads any more; their memory is filled again where it fits (a Monte Carlo loop's chunks
-    are tens of MiB each, and fresh pages cost a tenth of the drawing).
+    are tens of MiB each, and fresh pages cost more than the drawing itself:
+    :class:`sim.montecarlo._SpareDraws`).
 
     Every array of the bundle is filled in place, run first and contiguous (one run's
     parameters lie together, which the compiled loop over runs reads fastest): block by
@@ -154,9 +155,9 @@ def draw(
         for values, (shape, whole) in zip(floats, plan.layouts)
     ]
     parts, at = [], 0
-    for kind, size in ((ActorDraws, len(ActorDraws._fields)), (EscalationDraws, len(EscalationDraws._fields)), (bundles.Events, len(bundles.Events._fields))):
-        parts.append(kind(*arrays[at : at + size]))
-        at += size
+    for kind in (ActorDraws, EscalationDraws, bundles.Events):  # the bundle's arrays, in order
+        parts.append(kind(*arrays[at : at + len(kind._fields)]))
+        at += len(kind._fields)
     parameters = {path: floats[target][:, column] for path, (target, column) in plan.parameters.items()}
     return Draws(start, bundles.Draws(*parts), parameters, floats)
 
