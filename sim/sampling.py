@@ -164,28 +164,31 @@ def draw(
 
 def _float_arrays(plan: _Plan, n: int, recycle: Draws | None) -> tuple[np.ndarray, ...]:
     """The arrays :func:`fill_columns` writes: ``recycle``'s if they are as large, or new ones."""
-    old = recycle.floats if recycle is not None else ()
-    if len(old) == len(plan.widths) and all(a.shape[0] >= n and a.shape[1] == w for a, w in zip(old, plan.widths)):
+    old, widths = (recycle.floats if recycle is not None else ()), plan.widths
+    if len(old) == len(widths) and all(a.shape[0] >= n and a.shape[1] == w for a, w in zip(old, widths)):
         return tuple(a[:n] for a in old)  # the first n rows of a C-contiguous array: contiguous
-    return tuple(np.empty((n, width)) for width in plan.widths)
+    return tuple(np.empty((n, width)) for width in widths)
 
 
 @dataclass(frozen=True)
 class _Plan:
     """Where each stream's values go: ``streams`` (names) and ``keys`` (their CRCs) by buffer
-    row; ``scipy_rows`` the rows whose prior scipy inverts; ``widths`` and ``layouts`` the
-    output arrays (columns per run; shape after the run axis and whether whole) in bundle
-    order; ``columns`` the compiled fill's arrays, one entry per column (output array,
+    row; ``scipy_rows`` the rows whose prior scipy inverts; ``layouts`` the output arrays
+    (shape after the run axis and whether whole) in bundle order; ``columns`` the compiled fill's arrays, one entry per column (output array,
     column, buffer row, how and the prior's numbers: :func:`fill_columns`); ``parameters``
     each prior path's (output array, column)."""
 
     streams: tuple[str, ...]
     keys: tuple[int, ...]
     scipy_rows: tuple[tuple[int, Prior], ...]
-    widths: tuple[int, ...]
     layouts: tuple[tuple[tuple[int, ...], bool], ...]
     columns: tuple[np.ndarray, ...]
     parameters: dict[str, tuple[int, int]]
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Columns per run of each output array."""
+        return tuple(math.prod(shape) for shape, _ in self.layouts)
 
 
 @functools.lru_cache(maxsize=16)
@@ -198,7 +201,7 @@ def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
     scipy_rows: list[tuple[int, Prior]] = []
     entries: list[tuple[int, int, int, int, np.ndarray]] = []
     none = np.zeros(N_PARAMETERS)
-    widths, layouts, parameters = [], [], {}
+    layouts, parameters = [], {}
 
     def stream(name: str) -> int:
         streams.append(name)
@@ -225,19 +228,17 @@ def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
         "rung": len(RUNG_NAMES),
     }
     for parameter in (*owned_by("actors"), *owned_by("escalation")):
-        target, shape = len(widths), tuple(sizes[axis] for axis in parameter.shape.value)
-        widths.append(math.prod(shape))
+        target, shape = len(layouts), tuple(sizes[axis] for axis in parameter.shape.value)
         layouts.append((shape, parameter.whole))
         placed = {}
         for path, index in instances(parameter, scenario):
             placed[np.ravel_multi_index(index, shape) if shape else 0] = path
-        for column in range(widths[-1]):
+        for column in range(math.prod(shape)):
             add(target, column, placed.get(column), parameter.default)
 
     def events(names: list[str | None], shape: tuple[int, ...]) -> None:
-        target = len(widths)
-        widths.append(len(names))
-        layouts.append((shape, False))
+        target = len(layouts)
+        layouts.append((shape, False))  # math.prod(shape) == len(names)
         for column, name in enumerate(names):
             if name is None:
                 entries.append((target, column, -1, CONSTANT, np.ones(N_PARAMETERS)))  # 1: never < hold
@@ -260,11 +261,11 @@ def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
     unplaced = [path for path in priors if path not in parameters]
     assert not unplaced, f"priors without a place in the parameter arrays: {unplaced}"
     ordered = {path: parameters[path] for path in priors}
-    ordered.update((path, parameters[path]) for path in forced if path not in priors)  # as ``np.ones`` before
-    entries.sort(key=lambda entry: (entry[0], entry[1]))  # grouped by array (fill_columns)
+    ordered.update((path, parameters[path]) for path in forced if path not in priors)  # forced, without a prior
+    # entries come array by array, as fill_columns needs them
     target, column, row, how, numbers = zip(*entries)
     columns = (*(np.array(values, dtype=np.int64) for values in (target, column, row, how)), np.array(numbers))
-    return _Plan(tuple(streams), tuple(_stream_key(s) for s in streams), tuple(scipy_rows), tuple(widths), tuple(layouts), columns, ordered)
+    return _Plan(tuple(streams), tuple(_stream_key(s) for s in streams), tuple(scipy_rows), tuple(layouts), columns, ordered)
 
 
 AS_DRAWN = -1
