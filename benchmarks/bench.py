@@ -42,15 +42,16 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def median_seconds(action, repeats: int) -> float:
-    """Median wall seconds of ``action()`` over ``repeats`` calls, after one uncounted call."""
+def timed_seconds(action, repeats: int, clock=time.perf_counter, pick=statistics.median) -> float:
+    """Seconds of ``action()`` over ``repeats`` calls, after one uncounted call: the median
+    wall time, or another ``clock`` (CPU time) and statistic ``pick`` (``min``)."""
     action()
     times = []
     for _ in range(repeats):
-        began = time.perf_counter()
+        began = clock()
         action()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+        times.append(clock() - began)
+    return pick(times)
 
 
 def command_seconds(args: list[str], repeats: int, cwd: Path) -> float:
@@ -60,7 +61,7 @@ def command_seconds(args: list[str], repeats: int, cwd: Path) -> float:
     def once() -> None:
         subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
 
-    return median_seconds(once, repeats)
+    return timed_seconds(once, repeats)
 
 
 def load(name: str = SCENARIO):
@@ -77,7 +78,7 @@ def simulation(n_runs: int, threads: int, repeats: int = 3) -> float:
 
     scenario = load()
     mc = MonteCarlo(n_runs=n_runs, seed=0, save_outcomes=False, n_threads=threads)
-    return median_seconds(lambda: run_monte_carlo(scenario, Protocol(), "batch", mc), repeats)
+    return timed_seconds(lambda: run_monte_carlo(scenario, Protocol(), "batch", mc), repeats)
 
 
 def mesa_runs_per_second(n_runs: int) -> float:
@@ -86,7 +87,7 @@ def mesa_runs_per_second(n_runs: int) -> float:
 
     scenario = load()
     mc = MonteCarlo(n_runs=n_runs, seed=0, save_outcomes=False, n_threads=1)
-    return n_runs / median_seconds(lambda: run_monte_carlo(scenario, Protocol(), "mesa", mc), 1)
+    return n_runs / timed_seconds(lambda: run_monte_carlo(scenario, Protocol(), "mesa", mc), 1)
 
 
 def big_run_child(n_runs: int) -> tuple[float, float]:
@@ -113,7 +114,7 @@ def explore_seconds(n_runs: int) -> float:
     from sim.protocols import Protocol
 
     scenario = load()
-    return median_seconds(lambda: explore(scenario, Protocol(), 0, n_runs), 3)
+    return timed_seconds(lambda: explore(scenario, Protocol(), 0, n_runs), 3)
 
 
 def dashboard_seconds() -> float:
@@ -134,7 +135,7 @@ def dashboard_seconds() -> float:
         select.value = choices[state["at"]]
         assert dashboard.summary is not before, "the control change did not recompute"
 
-    return median_seconds(change, 5)
+    return timed_seconds(change, 5)
 
 
 def per_run_microseconds(n_runs: int, repeats: int = 7) -> tuple[float, float]:
@@ -150,12 +151,7 @@ def per_run_microseconds(n_runs: int, repeats: int = 7) -> tuple[float, float]:
     engine(scenario, protocol, draws)
 
     def cpu(action) -> float:
-        times = []
-        for _ in range(repeats):
-            began = time.process_time()
-            action()
-            times.append(time.process_time() - began)
-        return min(times) / n_runs * 1e6
+        return timed_seconds(action, repeats, time.process_time, min) / n_runs * 1e6
 
     return cpu(lambda: draw(scenario, protocol, 0, 0, n_runs, recycle=draws)), cpu(lambda: engine(scenario, protocol, draws))
 
