@@ -60,6 +60,7 @@ from analysis.discover import outcome_label, outcome_names
 from sim.errors import ConfigError
 from sim.montecarlo import MonteCarlo, map_jobs, run_monte_carlo
 from sim.parameters import parameter_of
+from sim.priors import finite_number
 from sim.scenario import Scenario, scenario_from_dict
 
 CUTOFF = 3.0
@@ -115,14 +116,8 @@ def quantity_label(quantity: str) -> str:
     return outcome_label(quantity)
 
 
-def _number(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(where, value, "must be a finite number")
-    return float(value)
-
-
 def _probability(value, where: str) -> float:
-    value = _number(value, where)
+    value = finite_number(value, where)
     if not 0.0 <= value <= 1.0:
         raise ConfigError(where, value, "a target is a probability: must be in [0, 1]")
     return value
@@ -169,7 +164,7 @@ def read_targets(path: str | Path) -> Spec:
         where = f"priors.{key}"
         if not isinstance(bounds, list) or len(bounds) != 2:
             raise ConfigError(where, bounds, "must be the allowed range [low, high]")
-        low, high = _number(bounds[0], where), _number(bounds[1], where)
+        low, high = finite_number(bounds[0], where), finite_number(bounds[1], where)
         if not low < high:
             raise ConfigError(where, bounds, "low must be below high")
         ranges.append(CalibratedPrior(str(key).removeprefix("scenario."), low, high))
@@ -202,7 +197,7 @@ def _target(entry, where: str, scenario: str, protocol: str) -> Target:
         value, sd, interval = (low + high) / 2, (high - low) / (2 * Z95), (low, high)
     else:
         value = _probability(entry.get("value"), f"{where}.value")
-        sd = _number(entry.get("tolerance"), f"{where}.tolerance")
+        sd = finite_number(entry.get("tolerance"), f"{where}.tolerance")
         if not sd > 0:
             raise ConfigError(f"{where}.tolerance", sd, "must be > 0 (one standard deviation of the target)")
         interval = None

@@ -118,12 +118,15 @@ class Prior:
         raise ValueError(f"a {self.dist} prior is inverted by scipy, not by sim.quantiles")
 
 
-def _finite(value: int | float) -> bool:
-    """A finite number that a float can hold (``10**400``, a YAML integer, cannot)."""
+def finite_number(value: object, where: str) -> float:
+    """``value`` as a float, or a :class:`ConfigError` at ``where``: a finite number that a
+    float can hold (not a bool, a string, NaN, or ``10**400``, which a YAML integer can be)."""
     try:
-        return math.isfinite(value)
+        if not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value):
+            return float(value)
     except OverflowError:
-        return False
+        pass
+    raise ConfigError(where, value, "must be a finite number")
 
 
 def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ...] | None = None) -> Prior:
@@ -152,9 +155,7 @@ def parse_prior(node: object, path: str, allowed: Range, families: tuple[str, ..
             value = params.get(name)
         if value is None:
             raise ConfigError(f"{path}.{name}", None, f"a {dist} prior needs '{name}'")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-            raise ConfigError(f"{path}.{name}", value, "must be a finite number")
-        params[name] = float(value)
+        params[name] = finite_number(value, f"{path}.{name}")
     for text in ("rationale", "source"):
         if not str(node.get(text) or "").strip():
             raise ConfigError(f"{path}.{text}", node.get(text), "every prior needs a rationale and a source")

@@ -101,6 +101,8 @@ BAD = [
     (_bad("targets[0].colour", "red"), "targets[0].colour: unknown key"),
     (_bad("priors", {"escalation.beta0": [1, 0]}), "priors.escalation.beta0: low must be below high"),
     (_bad("priors", {"escalation.beta0": "wide"}), "priors.escalation.beta0: must be the allowed range"),
+    (_bad("priors", {"escalation.beta0": [-(10**400), 0]}), "priors.escalation.beta0: must be a finite number"),
+    (_bad("targets[0].interval", [True, 0.9]), "targets[0].interval: must be a finite number"),
     (_bad("extra", 1), "extra: unknown key of a targets file"),
 ]
 
