@@ -21,10 +21,16 @@ run; inlined, the kernel ran 25% faster (lieven_2022, single_text, 2.65 -> 1.98 
 CPU, 7 Dec 2026). Inlining the protocols' steps or the decisions as well gained nothing.
 """
 
-from numba import njit
+from numba import njit, types
 
 
 def kernel(function=None, **options):
     """``@kernel`` or ``@kernel(forceinline=True)``: ``njit`` with the options above."""
     decorate = njit(cache=True, nogil=True, _nrt=False, **options)
     return decorate if function is None else decorate(function)
+
+
+def is_named_tuple(numba_type, cls) -> bool:
+    """Whether ``numba_type`` is numba's type of a ``cls`` instance: how an ``overload``
+    picks a protocol's step or a seat's decisions by the type of the value it is handed."""
+    return isinstance(numba_type, types.BaseNamedTuple) and numba_type.instance_class is cls

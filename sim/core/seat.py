@@ -11,11 +11,10 @@ batch engine 5-8%, measured on lieven_2022, 7 Dec 2026).
 from collections import namedtuple
 
 import numpy as np
-from numba import types
 from numba.extending import overload
 
 from sim.core.decisions import package_index
-from sim.core.jit import kernel
+from sim.core.jit import is_named_tuple, kernel
 
 Seat = namedtuple("Seat", "actor accepts offer agent_accepts agent_offer")
 Seat.__doc__ = """``actor[0]`` the seated actor; ``accepts[0]`` its vote in the next round's
@@ -66,23 +65,19 @@ def _offer(seat, proposer, agent_offer, strides):
     return package_index(seat.offer, strides)
 
 
-def _is(typ, cls) -> bool:
-    return isinstance(typ, types.BaseNamedTuple) and typ.instance_class is cls
-
-
 @overload(vote)
 def _overload_vote(seat, state, blocker):
-    if _is(seat, NoSeat):
+    if is_named_tuple(seat, NoSeat):
         return lambda seat, state, blocker: blocker
-    if _is(seat, Seat):
+    if is_named_tuple(seat, Seat):
         return lambda seat, state, blocker: _vote(seat, state)
     return None
 
 
 @overload(offer)
 def _overload_offer(seat, proposer, agent_offer, strides):
-    if _is(seat, NoSeat):
+    if is_named_tuple(seat, NoSeat):
         return lambda seat, proposer, agent_offer, strides: agent_offer
-    if _is(seat, Seat):
+    if is_named_tuple(seat, Seat):
         return lambda seat, proposer, agent_offer, strides: _offer(seat, proposer, agent_offer, strides)
     return None

@@ -27,11 +27,10 @@ import importlib
 import pkgutil
 from functools import cache
 
-from numba import types
 from numba.extending import overload
 
 from sim.core.bundles import Amendment
-from sim.core.jit import kernel
+from sim.core.jit import is_named_tuple, kernel
 
 
 def amend(protocol, t, k, draws, rules, state):
@@ -50,7 +49,7 @@ def register(tag_class, implementation):
 
     @overload(amend)
     def _amend(protocol, t, k, draws, rules, state):
-        if isinstance(protocol, types.BaseNamedTuple) and protocol.instance_class is tag_class:
+        if is_named_tuple(protocol, tag_class):
             return lambda protocol, t, k, draws, rules, state: implementation(t, k, draws, rules, state)
         return None
 
