@@ -6,7 +6,8 @@ path. In block ``j`` (runs ``j*B ... j*B + B - 1``) that stream's uniforms come 
 maps its uniform to a value by its inverse CDF. A chunk takes its runs' slice of the blocks it
 covers, so run ``k``'s inputs depend only on (seed, k, config): never on the chunk size, the
 worker count or the launcher; and changing one prior leaves every other stream unchanged, so
-the points of a sweep are paired.
+the points of a sweep are paired. The generators are numpy's, compiled (:mod:`sim.pcg64`, the
+same bits), so that a chunk is seeded and drawn without holding the GIL.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from sim.core import bundles
 from sim.core.jit import kernel
+from sim.pcg64 import fill_uniforms, seed_streams, spawn_prefix, step
 from sim.core.enums import RUNG_NAMES
 from sim.parameters import ActorDraws, EscalationDraws, Parameter, owned_by
 from sim.priors import Prior
@@ -35,9 +37,9 @@ BLOCK_SIZE = 16_384
 def stream_uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
     """Uniforms in [0, 1) of stream ``name`` for runs ``start .. stop-1``."""
     out = np.empty(max(stop - start, 0))
-    key = _stream_key(name)
+    keys = np.array([_stream_key(name)], dtype=np.uint64)
     for block, lo, hi in _blocks(start, stop):
-        _block_generator(seed, block, key, lo).random(out=out[lo - start : hi - start])
+        fill_uniforms(_block_streams(seed, block, keys, lo)[0], out[lo - start : hi - start])
     return out
 
 
@@ -51,13 +53,11 @@ def _blocks(start: int, stop: int):
         yield block, max(start, block * BLOCK_SIZE), min(stop, (block + 1) * BLOCK_SIZE)
 
 
-def _block_generator(seed: int, block: int, key: int, first: int) -> np.random.Generator:
-    """Block ``block`` of the stream with CRC ``key``, moved on to run ``first``: one uniform
-    per run is one step of PCG64, so ``advance`` skips exactly the runs before ``first``."""
-    bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, key)))
-    if first > block * BLOCK_SIZE:
-        bits.advance(first - block * BLOCK_SIZE)
-    return np.random.Generator(bits)
+def _block_streams(seed: int, block: int, keys: np.ndarray, first: int) -> np.ndarray:
+    """The generators of block ``block`` of the streams with CRCs ``keys`` (:mod:`sim.pcg64`),
+    moved on to run ``first``: one uniform per run is one step of PCG64, so ``advance``
+    skips exactly the runs before ``first``."""
+    return seed_streams(spawn_prefix(seed, block), keys, first - block * BLOCK_SIZE)
 
 
 def open_uniforms(u: np.ndarray) -> np.ndarray:
@@ -114,11 +114,6 @@ class Draws:
         return Draws(self.start + k, bundle, {})
 
 
-SUB_BLOCK = 4_096
-"""Runs whose uniforms are drawn and turned into values together (a working set of a few
-MiB). Any size gives the same draws: a stream's generator carries on across sub-blocks."""
-
-
 def draw(
     scenario: Scenario, protocol: Protocol, seed: int, start: int, stop: int, recycle: Draws | None = None
 ) -> Draws:
@@ -130,26 +125,24 @@ def draw(
     :class:`sim.montecarlo._SpareDraws`).
 
     Every array of the bundle is filled in place, run first and contiguous (one run's
-    parameters lie together, which the compiled loop over runs reads fastest): block by
-    block, each stream's uniforms go into one row of a buffer, the inverse CDFs scipy owns
-    (beta) are applied to their rows, and one compiled pass (:func:`fill_columns`) writes
-    every column: a prior's inverse CDF (:mod:`sim.quantiles`), an event's uniform as drawn,
-    or a constant (a fixed prior, or the default of an entry without one).
+    parameters lie together, which the compiled loop over runs reads fastest). Block by
+    block: every stream's generator is seeded (compiled), the streams of the priors scipy
+    inverts (beta) are drawn and inverted a row of a buffer each, and one compiled pass
+    (:func:`fill_columns`) writes every column: a prior's inverse CDF (:mod:`sim.quantiles`)
+    of its stream's uniforms, an event's uniforms as drawn, a scipy row, or a constant (a
+    fixed prior, or the default of an entry without one).
     """
     n = stop - start
     plan = _plan(scenario, protocol)
     bind_ndtri()
     floats = _float_arrays(plan, n, recycle)
-    buffer = np.empty((len(plan.streams), min(SUB_BLOCK, max(n, 1))))
+    buffer = np.empty((len(plan.scipy_rows), min(BLOCK_SIZE, max(n, 1))))
     for block, lo, hi in _blocks(start, stop):
-        generators = [_block_generator(seed, block, key, lo) for key in plan.keys]
-        for at in range(lo, hi, SUB_BLOCK):
-            m = min(at + SUB_BLOCK, hi) - at
-            for row, generator in enumerate(generators):
-                generator.random(out=buffer[row, :m])
-            for row, prior in plan.scipy_rows:
-                buffer[row, :m] = prior.ppf(open_uniforms(buffer[row, :m]))
-            fill_columns(buffer, m, floats, at - start, *plan.columns)
+        streams = _block_streams(seed, block, plan.keys, lo)
+        for at, (stream, prior) in enumerate(plan.scipy_rows):
+            row = fill_uniforms(streams[stream], buffer[at, : hi - lo])
+            row[:] = prior.ppf(open_uniforms(row))
+        fill_columns(streams, buffer, hi - lo, floats, lo - start, *plan.columns)
     arrays = [
         (np.ceil(values).astype(np.int64) if whole else values).reshape((n, *shape))
         for values, (shape, whole) in zip(floats, plan.layouts)
@@ -172,14 +165,15 @@ def _float_arrays(plan: _Plan, n: int, recycle: Draws | None) -> tuple[np.ndarra
 
 @dataclass(frozen=True)
 class _Plan:
-    """Where each stream's values go: ``streams`` (names) and ``keys`` (their CRCs) by buffer
-    row; ``scipy_rows`` the rows whose prior scipy inverts; ``layouts`` the output arrays
-    (shape after the run axis and whether whole) in bundle order; ``columns`` the compiled fill's arrays, one entry per column (output array,
-    column, buffer row, how and the prior's numbers: :func:`fill_columns`); ``parameters``
-    each prior path's (output array, column)."""
+    """Where each stream's values go: ``streams`` (names) and ``keys`` (their CRCs, a
+    ``uint64`` array) by stream number; ``scipy_rows`` the stream of each buffer row, whose
+    prior scipy inverts; ``layouts`` the output arrays (shape after the run axis and whether
+    whole) in bundle order; ``columns`` the compiled fill's arrays, one entry per column
+    (output array, column, stream or buffer row, how and the prior's numbers:
+    :func:`fill_columns`); ``parameters`` each prior path's (output array, column)."""
 
     streams: tuple[str, ...]
-    keys: tuple[int, ...]
+    keys: np.ndarray
     scipy_rows: tuple[tuple[int, Prior], ...]
     layouts: tuple[tuple[tuple[int, ...], bool], ...]
     columns: tuple[np.ndarray, ...]
@@ -215,7 +209,7 @@ def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
             entries.append((target, column, -1, *prior.quantile_parameters()))
         elif prior.dist == "beta":
             scipy_rows.append((stream(path), prior))
-            entries.append((target, column, len(streams) - 1, AS_DRAWN, none))
+            entries.append((target, column, len(scipy_rows) - 1, INVERTED, none))
         else:
             entries.append((target, column, stream(path), *prior.quantile_parameters()))
         if path is not None and (prior is not None or path in forced):
@@ -265,12 +259,13 @@ def _plan(scenario: Scenario, protocol: Protocol) -> _Plan:
     # entries come array by array, as fill_columns needs them
     target, column, row, how, numbers = zip(*entries)
     columns = (*(np.array(values, dtype=np.int64) for values in (target, column, row, how)), np.array(numbers))
-    return _Plan(tuple(streams), tuple(_stream_key(s) for s in streams), tuple(scipy_rows), tuple(layouts), columns, ordered)
+    keys = np.array([_stream_key(s) for s in streams], dtype=np.uint64)
+    return _Plan(tuple(streams), keys, tuple(scipy_rows), tuple(layouts), columns, ordered)
 
 
-AS_DRAWN = -1
-"""A column whose values are its buffer row as it is: an event's uniform, or a beta prior's
-draw that scipy already put there."""
+AS_DRAWN, INVERTED = -1, -2
+"""How a column is filled besides a prior's inverse CDF: its stream's uniforms as drawn (an
+event), or its buffer row, where scipy put a beta prior's draws."""
 
 
 TILE = 64
@@ -279,16 +274,19 @@ while its columns are written one after another."""
 
 
 @kernel
-def fill_columns(buffer, m, outs, offset, target, column, row, how, numbers):
-    """Rows ``offset .. offset+m-1`` of every output array, from the first ``m`` uniforms of
-    each buffer row. Column ``j`` is column ``column[j]`` of ``outs[target[j]]``: the
-    :func:`sim.quantiles.quantile` of its row's uniform for the prior ``how[j]``,
-    ``numbers[j]`` (a constant reads no row), or the row as drawn (:data:`AS_DRAWN`).
+def fill_columns(streams, buffer, m, outs, offset, target, column, row, how, numbers):
+    """Rows ``offset .. offset+m-1`` of every output array, from the next ``m`` uniforms of
+    each stream (``streams``: their generators, :mod:`sim.pcg64`, which move on). Column
+    ``j`` is column ``column[j]`` of ``outs[target[j]]``: the
+    :func:`sim.quantiles.quantile` of stream ``row[j]``'s uniforms for the prior ``how[j]``,
+    ``numbers[j]`` (a constant reads no stream), the uniforms as drawn (:data:`AS_DRAWN`),
+    or buffer row ``row[j]`` (:data:`INVERTED`).
 
     Columns come grouped by output array; each array is written a tile of runs at a time,
-    column by column, each column in a loop of its own out of which the compiler takes the
-    choice of family (``quantile`` is inlined). Measured on lieven_2022: 0.51 -> 0.31 us/run
-    against a loop over runs that chose the family for every entry."""
+    column by column, each column in a loop of its own, which keeps its stream's state in
+    registers and out of which the compiler takes the choice of family (``quantile`` is
+    inlined). Measured on lieven_2022: 0.51 -> 0.31 us/run against a loop over runs that
+    chose the family for every entry (with numpy drawing into a buffer first)."""
     first = 0
     while first < target.shape[0]:
         last = first
@@ -302,14 +300,20 @@ def fill_columns(buffer, m, outs, offset, target, column, row, how, numbers):
                 if kind == CONSTANT:
                     for k in range(lo, hi):
                         out[offset + k, col] = numbers[j, 0]
-                    continue
-                u = buffer[row[j]]
-                if kind == AS_DRAWN:
+                elif kind == INVERTED:
                     for k in range(lo, hi):
-                        out[offset + k, col] = u[k]
+                        out[offset + k, col] = buffer[row[j], k]
                 else:
-                    for k in range(lo, hi):
-                        out[offset + k, col] = quantile(kind, numbers[j], opened(u[k]))
+                    state = streams[row[j]]
+                    s_hi, s_lo, inc_hi, inc_lo = state[0], state[1], state[2], state[3]
+                    if kind == AS_DRAWN:
+                        for k in range(lo, hi):
+                            out[offset + k, col], s_hi, s_lo = step(s_hi, s_lo, inc_hi, inc_lo)
+                    else:
+                        for k in range(lo, hi):
+                            u, s_hi, s_lo = step(s_hi, s_lo, inc_hi, inc_lo)
+                            out[offset + k, col] = quantile(kind, numbers[j], opened(u))
+                    state[0], state[1] = s_hi, s_lo
         first = last
 
 

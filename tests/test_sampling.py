@@ -310,10 +310,11 @@ def test_every_entry_is_its_prior_at_its_stream(bundled_scenario_data):
     """The compiled sampler against the definition, entry by entry: each parameter entry is
     its prior's inverse CDF at its own stream's opened uniform (every family, scipy's beta
     included), the entries without a prior hold the default, and each event array holds its
-    stream as drawn; over a chunk that starts inside one block, spans sub-blocks and ends in
-    another (the definition here is the plain one: one stream, one ``ppf``, per path)."""
+    stream as drawn; over a chunk that starts inside one block, spans the next and ends in a
+    third, off a tile of the fill (the definition here is the plain one: one stream, one
+    ``ppf``, per path)."""
     from sim.parameters import owned_by
-    from sim.sampling import SUB_BLOCK, instances
+    from sim.sampling import TILE, instances
 
     data = bundled_scenario_data("lieven_2022")
     escalation = data["escalation"]
@@ -325,7 +326,7 @@ def test_every_entry_is_its_prior_at_its_stream(bundled_scenario_data):
     scenario, protocol = scenario_from_dict(data), Protocol(max_rounds=4)
     families = {prior.dist for prior in scenario.priors().values()}
     assert {"uniform", "uniform_integer", "normal", "truncnormal", "beta", "fixed"} <= families
-    seed, start, stop = 4, B - 7, 2 * B + SUB_BLOCK + 11
+    seed, start, stop = 4, B - 7, 2 * B + 3 * TILE + 11
     d, priors = draw(scenario, protocol, seed, start, stop), scenario.priors()
 
     def defined(path: str) -> np.ndarray:
