@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
@@ -156,6 +158,47 @@ def per_run_microseconds(n_runs: int, repeats: int = 7) -> tuple[float, float]:
     return cpu(lambda: draw(scenario, protocol, 0, 0, n_runs, recycle=draws)), cpu(lambda: engine(scenario, protocol, draws))
 
 
+def floor_microseconds(n_runs: int, repeats: int = 7) -> tuple[float, float]:
+    """CPU microseconds per run on one thread of two parts no faster code can remove while
+    outcomes stay bit for bit (DESIGN.md, "Randomness and exactness"): one PCG64 uniform per
+    stream (:mod:`sim.pcg64`, as the sampler draws them), and the C library's ``pow`` of
+    every aspiration the runs' rounds evaluate (a lower bound: a round that climbs a rung
+    evaluates some again). Each the minimum over ``repeats`` passes over ``n_runs`` runs."""
+    from numba import njit
+
+    from sim.engines import get_engine
+    from sim.pcg64 import fill_uniforms, seed_streams, spawn_prefix
+    from sim.protocols import Protocol
+    from sim.sampling import _plan, draw
+
+    scenario, protocol = load(), Protocol()
+    draws = draw(scenario, protocol, 0, 0, n_runs)
+    rounds = get_engine("batch")(scenario, protocol, draws).rounds
+    streams, out = seed_streams(spawn_prefix(0, 0), _plan(scenario, protocol).keys, 0), np.empty(n_runs)
+
+    @njit(nogil=True)
+    def aspiration_powers(deadline, exponent, rounds):
+        total = 0.0
+        for k in range(rounds.shape[0]):
+            for t in range(1, rounds[k] + 1):
+                for a in range(deadline.shape[1]):
+                    if t < deadline[k, a]:
+                        total += (t / deadline[k, a]) ** (1.0 / exponent[k, a])
+        return total
+
+    def uniforms() -> None:
+        for stream in streams:
+            fill_uniforms(stream, out)
+
+    def powers() -> None:
+        aspiration_powers(draws.actors.deadline, draws.actors.concession_exponent, rounds)
+
+    def cpu(action) -> float:
+        return timed_seconds(action, repeats, time.process_time, min) / n_runs * 1e6
+
+    return cpu(uniforms), cpu(powers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every size 10x smaller (not figures to quote)")
@@ -180,6 +223,9 @@ def main() -> None:
     drawing, negotiating = per_run_microseconds(65_536 // scale)
     row("  of which drawing, per run on one core (CPU)", drawing, "µs", None)
     row("  of which the compiled negotiation, per run on one core (CPU)", negotiating, "µs", None)
+    uniforms, powers = floor_microseconds(65_536 // scale)
+    row("  floor: the run's PCG64 uniforms, one per stream (CPU)", uniforms, "µs", None)
+    row("  floor: the C library's pow of the aspirations its rounds evaluate (CPU)", powers, "µs", None)
     big = 10_000_000 // scale
     wall, rss = big_run_child(big)
     row(f"{big:,} runs, mc.save_outcomes=false (fresh process)", wall, "s", 6.0 / scale, f"peak RSS {rss:,.0f} MiB")
