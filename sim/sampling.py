@@ -21,10 +21,10 @@ from itertools import product
 import numpy as np
 
 from sim.core import bundles
-from sim.core.jit import kernel
-from sim.pcg64 import fill_uniforms, seed_streams, spawn_prefix, step
 from sim.core.enums import RUNG_NAMES
+from sim.core.jit import kernel
 from sim.parameters import ActorDraws, EscalationDraws, Parameter, owned_by
+from sim.pcg64 import fill_uniforms, seed_streams, spawn_prefix, step
 from sim.priors import Prior
 from sim.protocols import Protocol
 from sim.quantiles import CONSTANT, N_PARAMETERS, bind_ndtri, opened, quantile
