@@ -51,21 +51,22 @@ def test_figures_are_drawn_before_summary_json_which_comes_last(tmp_path, monkey
     assert not list(tmp_path.rglob("*.partial"))
 
 
-def test_a_failure_leaves_the_directory_plainly_incomplete(tmp_path, monkeypatch):
-    app.run(_cfg("figures=false"), tmp_path)  # a complete run first: its results must not survive
+@pytest.mark.parametrize("threads", ["mc.n_threads=1", "mc.n_threads=2"])
+def test_a_failure_leaves_the_directory_plainly_incomplete(tmp_path, monkeypatch, threads):
+    app.run(_cfg("figures=false", threads), tmp_path)  # a complete run first: its results must not survive
     assert rundir.read_complete(tmp_path) is not None
     calls = []
-    real = sim.montecarlo.simulate_chunk
+    real = sim.montecarlo._simulate_piece  # every chunk is played in pieces, on threads or not
 
-    def fail_on_second_chunk(*args):
+    def fail_on_second_piece(*args):
         calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("boom")
         return real(*args)
 
-    monkeypatch.setattr(sim.montecarlo, "simulate_chunk", fail_on_second_chunk)
+    monkeypatch.setattr(sim.montecarlo, "_simulate_piece", fail_on_second_piece)
     with pytest.raises(RuntimeError, match="boom"):
-        app.run(_cfg("figures=false"), tmp_path)
+        app.run(_cfg("figures=false", threads), tmp_path)
     assert (tmp_path / "INCOMPLETE").exists()
     assert not (tmp_path / "summary.json").exists() and not (tmp_path / "outcomes.parquet").exists()
     assert not list(tmp_path.rglob("*.partial"))
