@@ -142,8 +142,7 @@ def _seed(pool, state):
     inc_lo, hash_const = _state_pair(pool, 3, hash_const)
     state[2] = (inc_hi << _ONE) | (inc_lo >> np.uint64(63))
     state[3] = (inc_lo << _ONE) | _ONE
-    hi, lo = _muladd(_ZERO, _ZERO, _MULT_HI, _MULT_LO, state[2], state[3])
-    hi, lo = _add(hi, lo, seed_hi, seed_lo)
+    hi, lo = _add(state[2], state[3], seed_hi, seed_lo)  # one step from state 0 gives the increment
     state[0], state[1] = _muladd(hi, lo, _MULT_HI, _MULT_LO, state[2], state[3])
 
 
